@@ -1,0 +1,53 @@
+package dev.memorag.api;
+
+import dev.memorag.prompt.Prompts;
+import java.nio.file.Path;
+
+/**
+ * A long-context memory: reads a text once into a compact state (beacon KV cache, full KV cache, or gists), then
+ * answers instructions against it. Every instruction starts from the state saved right after memorising, so
+ * instructions never change the memory.
+ *
+ * <p>Thread-safety: implementations serialise calls internally; concurrent {@link #instruct} calls are safe but run
+ * one at a time.
+ */
+public interface MemoryModel extends AutoCloseable {
+
+    /**
+     * Reads {@code text} into memory, replacing any previous memory. The text is wrapped as MemoRAG does: a user turn
+     * with {@link Prompts#contextTurn(String)} and an assistant acknowledgement.
+     */
+    void memorize(String text, Prompts prompts, ProgressListener progress);
+
+    /**
+     * Answers {@code instruction} (a complete user turn, already filled in from a template) against the memory.
+     *
+     * @throws dev.memorag.StateException when nothing has been memorised
+     */
+    GenerationResult instruct(String instruction, GenerationOptions options, TokenListener listener);
+
+    /** Whether a memory is present (memorised or loaded). */
+    boolean hasMemory();
+
+    /** Size of the current memory. */
+    MemoryStats stats();
+
+    /** Writes the memory state into {@code directory} (files of its own; the caller builds the manifest). */
+    void saveState(Path directory);
+
+    /** Replaces the memory with one previously written by {@link #saveState}; verifies model compatibility. */
+    void loadState(Path directory);
+
+    /** Model identifier recorded in manifests. */
+    String id();
+
+    /** This memory model viewed as a plain generator (its memory visible while answering), or null if it cannot. */
+    default Generator asGenerator() {
+        return null;
+    }
+
+    /** Releases native resources; idempotent. */
+    @Override
+    default void close() {
+    }
+}
