@@ -1,0 +1,37 @@
+package dev.memorag.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code memorag} command-line tool. Each subcommand lives in its own class and is registered below.
+ */
+@Command(name = "memorag", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "Memory-augmented retrieval-augmented generation on the JVM.",
+        subcommands = {
+            // Register subcommands here, one per line, keeping the list sorted by class name.
+            BenchCommand.class,
+            EvalCommand.class,
+        })
+public final class MemoragCli implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    /** Builds the command line (tests use this to run commands in-process). */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new MemoragCli());
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setExecutionExceptionHandler(new ErrorHandler());
+        return cl;
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+}
