@@ -276,7 +276,8 @@ public final class CachingGenerator implements Generator {
                     r.path("usage").path("completion_tokens").asLong(-1));
             return new GenerationResult(text.asText(), finish, usage);
         } catch (IOException | IllegalStateException | IllegalArgumentException | MemoRagException e) {
-            LOG.warn("cache entry {} is corrupt ({}); ignoring it and calling the generator", file, e.getMessage());
+            String why = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+            LOG.warn("cache entry {} is corrupt ({}); ignoring it and calling the generator", file, why);
             return null;
         }
     }
