@@ -176,6 +176,54 @@ class ClientServerTest {
     }
 
     @Test
+    void clientCancellingMidStreamStopsTheBackendAndTheServerKeepsServing() throws Exception {
+        CountDownLatch backendCancelled = new CountDownLatch(1);
+        ChatBackend slow = new ChatBackend() {
+            @Override
+            public BackendAnswer answer(List<ChatMessage> messages, GenerationOptions options,
+                    TokenListener listener) {
+                try {
+                    for (int i = 0; i < 400; i++) {
+                        if (options.cancellation().isCancelled()) {
+                            backendCancelled.countDown();
+                            options.cancellation().throwIfCancelled("slow backend");
+                        }
+                        listener.onText("w" + i + " ");
+                        Thread.sleep(25);
+                    }
+                } catch (dev.memorag.CancelledException e) {
+                    backendCancelled.countDown();
+                    throw e;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return new BackendAnswer("never", FinishReason.STOP, TokenUsage.ZERO, List.of());
+            }
+
+            @Override
+            public String modelId() {
+                return "slow";
+            }
+        };
+        try (ChatServer s = ChatServer.builder(slow).port(0).start()) {
+            OpenAiChatGenerator g = OpenAiChatGenerator.compatible(s.baseUri().toString()).model("slow")
+                    .retryPolicy(RetryPolicy.none()).build();
+            dev.memorag.api.CancellationToken token = new dev.memorag.api.CancellationToken();
+            List<String> seen = new ArrayList<>();
+            org.junit.jupiter.api.Assertions.assertThrows(dev.memorag.CancelledException.class,
+                    () -> g.generate(List.of(ChatMessage.user("go")),
+                            GenerationOptions.builder().maxNewTokens(5).cancellation(token).build(), piece -> {
+                                seen.add(piece);
+                                token.cancel();
+                            }));
+            assertEquals(List.of("w0 "), seen);
+            assertTrue(backendCancelled.await(10, TimeUnit.SECONDS), "backend never saw the disconnect");
+        }
+        assertEquals("echo: still here", client().generate(List.of(ChatMessage.user("still here")),
+                GenerationOptions.greedy(5)).text());
+    }
+
+    @Test
     void modelsListsTheBackendModel() throws Exception {
         HttpResponse<String> r = HttpClient.newHttpClient().send(
                 HttpRequest.newBuilder(URI.create(server.baseUri() + "/models")).GET().build(),
