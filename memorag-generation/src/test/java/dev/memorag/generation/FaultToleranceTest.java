@@ -208,6 +208,27 @@ class FaultToleranceTest {
     }
 
     @Test
+    void readTimeoutBoundsGapsNotTheWholeStream() throws Exception {
+        try (FaultServer server = new FaultServer((n, r, out) -> {
+            FaultServer.sseHead(out);
+            for (int i = 0; i < 10; i++) {
+                FaultServer.sse(out, FaultServer.delta("p" + i));
+                Thread.sleep(100);
+            }
+            FaultServer.sse(out, FaultServer.finish("stop"));
+            FaultServer.sse(out, "[DONE]");
+            FaultServer.sseEnd(out);
+        })) {
+            // The stream lasts about a second; no gap reaches the 400 ms read timeout.
+            OpenAiChatGenerator g = client(server).readTimeout(Duration.ofMillis(400))
+                    .retryPolicy(RetryPolicy.none()).build();
+            GenerationResult r = g.generate(MESSAGES, OPTIONS, p -> { });
+            assertEquals("p0p1p2p3p4p5p6p7p8p9", r.text());
+            assertEquals(1, server.attempts());
+        }
+    }
+
+    @Test
     void streamDroppedBeforeAnyTextIsRetried() throws Exception {
         try (FaultServer server = new FaultServer((n, r, out) -> {
             if (n == 1) {
