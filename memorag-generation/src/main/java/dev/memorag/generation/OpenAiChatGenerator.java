@@ -168,6 +168,10 @@ public final class OpenAiChatGenerator implements Generator {
         return chatUri;
     }
 
+    /**
+     * {@code <provider>:<model>}, followed by {@code @<base URL>} when the URL is not the provider's default; the
+     * model reads {@code auto} when it is discovered from the server at the first call.
+     */
     @Override
     public String id() {
         return id;
@@ -207,7 +211,8 @@ public final class OpenAiChatGenerator implements Generator {
                     throw f.toException(attempt);
                 }
                 if (attempt >= retryPolicy.maxAttempts()) {
-                    throw f.toException(attempt, "giving up after " + attempt + " attempts");
+                    throw f.toException(attempt, attempt == 1 ? "not retried: maxAttempts is 1"
+                            : "giving up after " + attempt + " attempts");
                 }
                 Duration wait = f.retryAfter != null ? f.retryAfter : retryPolicy.backoff(attempt, jitter);
                 long waitEnds = System.nanoTime() + wait.toNanos();

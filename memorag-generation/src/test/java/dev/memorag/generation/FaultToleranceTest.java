@@ -134,6 +134,22 @@ class FaultToleranceTest {
     }
 
     @Test
+    void connectionRefusedIsRetriedAsANetworkError() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        OpenAiChatGenerator g = OpenAiChatGenerator.compatible("http://127.0.0.1:" + port + "/v1").model("m")
+                .retryPolicy(RetryPolicy.builder().maxAttempts(2).initialBackoff(Duration.ofMillis(10))
+                        .jitterSeed(2L).build()).build();
+        GenerationException e = assertThrows(GenerationException.class, () -> g.generate(MESSAGES, OPTIONS));
+        assertEquals(-1, e.statusCode());
+        assertTrue(e.retryable());
+        assertTrue(e.getMessage().contains("network error") && e.getMessage().contains("after 2 attempts"),
+                e.getMessage());
+    }
+
+    @Test
     void unauthorizedIsNotRetriedAndSurfacesTheServerMessage() throws Exception {
         try (FaultServer server = new FaultServer((n, r, out) -> FaultServer.json(out, 401,
                 "{\"error\":{\"message\":\"Incorrect API key provided.\",\"type\":\"invalid_request_error\","
