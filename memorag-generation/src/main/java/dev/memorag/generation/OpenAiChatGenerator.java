@@ -78,6 +78,8 @@ public final class OpenAiChatGenerator implements Generator {
     /** Largest non-streaming response body accepted (a runaway server must not exhaust memory). */
     private static final int MAX_BODY_CHARS = 32 << 20;
     private static final long SLEEP_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(25);
+    /** How long to wait for the end of a stream after its {@code [DONE]} event. */
+    private static final Duration DRAIN_TIMEOUT = Duration.ofMillis(500);
 
     private final ApiProvider provider;
     private final String baseUrl;
@@ -291,8 +293,10 @@ public final class OpenAiChatGenerator implements Generator {
             }
             throw new AttemptFailure("request to " + chatUri + " failed: " + msg, -1, true, e);
         } finally {
-            lines.abort();
-            exchange.cancel(true);
+            if (!lines.ended()) {
+                lines.abort();
+                exchange.cancel(true);
+            }
         }
     }
 
@@ -355,6 +359,9 @@ public final class OpenAiChatGenerator implements Generator {
         if (!state.done && hasData) {
             onEvent(data.toString(), state, listener, delivered);
         }
+        if (state.done) {
+            drainAfterDone(lines, cancel, what);
+        }
         if (!state.done && state.finish == null) {
             String msg = "stream from " + chatUri + " ended before completion (no [DONE], no finish_reason)";
             if (delivered[0] > 0) {
@@ -368,6 +375,20 @@ public final class OpenAiChatGenerator implements Generator {
         String text = state.text.toString();
         TokenUsage usage = state.usage != null ? state.usage : usage(null, messages, text);
         return new GenerationResult(text, state.finish == null ? FinishReason.STOP : state.finish, usage);
+    }
+
+    /**
+     * Reads the (normally empty) rest of a stream after {@code [DONE]}, so the connection goes back to the pool
+     * intact instead of being closed; a server that keeps sending is cut off by the caller's abort.
+     */
+    private static void drainAfterDone(ResponseLines lines, CancellationToken cancel, String what) {
+        try {
+            for (int i = 0; i < 16 && lines.nextLine(DRAIN_TIMEOUT, cancel, what) != null; i++) {
+                // discard
+            }
+        } catch (IOException e) {
+            // The answer is complete; a broken tail only costs the connection.
+        }
     }
 
     private static final class StreamState {

@@ -121,6 +121,36 @@ class ClientServerTest {
     }
 
     @Test
+    void pooledConnectionsStayUsableAcrossManyRequests() throws Exception {
+        // Without retries, any request that lands on a connection spoiled by an earlier exchange fails.
+        OpenAiChatGenerator g = client();
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<Integer>> done = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                int thread = t;
+                done.add(pool.submit(() -> {
+                    for (int i = 0; i < 20; i++) {
+                        String q = "t" + thread + " r" + i;
+                        TokenListener l = i % 2 == 0 ? piece -> { } : TokenListener.NONE;
+                        assertEquals("echo: " + q, g.generate(List.of(ChatMessage.user(q)),
+                                GenerationOptions.greedy(8), l).text());
+                    }
+                    return 20;
+                }));
+            }
+            int total = 0;
+            for (Future<Integer> f : done) {
+                total += f.get(25, TimeUnit.SECONDS);
+            }
+            assertEquals(160, total);
+            assertEquals(160, fake.calls());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void evidenceIsReturnedInBothModes() throws Exception {
         Chunk c = new Chunk("doc-1#0", "doc-1", "Paris is the capital.", 10, 31, 5);
         ChatBackend backend = new ChatBackend() {
