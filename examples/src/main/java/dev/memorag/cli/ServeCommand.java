@@ -18,6 +18,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code memorag serve}: an OpenAI-compatible chat-completions server on the JDK's HTTP server. Until the pipeline
  * facade exists it serves a generator given with {@code --generator}; {@code --save} is refused with a clear error.
+ *
+ * <p>Thread-safety: one instance per command-line invocation.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Serve an OpenAI-compatible API (GET /v1/models, POST /v1/chat/completions).")

@@ -283,7 +283,7 @@ public final class OpenAiChatGenerator implements Generator {
         } catch (IOException e) {
             // Network failures and timeouts: retryable unless text already reached the listener.
             String msg = (e instanceof java.net.http.HttpTimeoutException ? "timed out: " : "network error: ")
-                    + e.getMessage();
+                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
             if (delivered[0] > 0) {
                 AttemptFailure f = new AttemptFailure("connection to " + chatUri + " failed mid-stream after "
                         + delivered[0] + " characters were delivered to the listener (not retried: the listener "
@@ -656,7 +656,11 @@ public final class OpenAiChatGenerator implements Generator {
         }
     }
 
-    /** Builder; start from {@link #openAi}, {@link #azure}, {@link #deepSeek} or {@link #compatible}. */
+    /**
+     * Builder; start from {@link #openAi}, {@link #azure}, {@link #deepSeek} or {@link #compatible}.
+     *
+     * <p>Thread-safety: not thread-safe; use from one thread.
+     */
     public static final class Builder {
         private final ApiProvider provider;
         private String baseUrl;

@@ -145,7 +145,7 @@ class FaultToleranceTest {
         GenerationException e = assertThrows(GenerationException.class, () -> g.generate(MESSAGES, OPTIONS));
         assertEquals(-1, e.statusCode());
         assertTrue(e.retryable());
-        assertTrue(e.getMessage().contains("network error") && e.getMessage().contains("after 2 attempts"),
+        assertTrue(e.getMessage().contains("network error: ConnectException") && e.getMessage().contains("after 2 attempts"),
                 e.getMessage());
     }
 

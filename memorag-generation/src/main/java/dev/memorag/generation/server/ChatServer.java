@@ -530,7 +530,11 @@ public final class ChatServer implements AutoCloseable {
                 + "]";
     }
 
-    /** Builder: 127.0.0.1:8080, no token, 1 MiB request limit, 8 worker threads. */
+    /**
+     * Builder: 127.0.0.1:8080, no token, 1 MiB request limit, 8 worker threads.
+     *
+     * <p>Thread-safety: not thread-safe; use from one thread.
+     */
     public static final class Builder {
         private final ChatBackend backend;
         private String host = "127.0.0.1";
