@@ -227,19 +227,23 @@ class FaultToleranceTest {
     void readTimeoutBoundsGapsNotTheWholeStream() throws Exception {
         try (FaultServer server = new FaultServer((n, r, out) -> {
             FaultServer.sseHead(out);
-            for (int i = 0; i < 10; i++) {
+            for (int i = 0; i < 15; i++) {
                 FaultServer.sse(out, FaultServer.delta("p" + i));
-                Thread.sleep(100);
+                Thread.sleep(80);
             }
             FaultServer.sse(out, FaultServer.finish("stop"));
             FaultServer.sse(out, "[DONE]");
             FaultServer.sseEnd(out);
         })) {
-            // The stream lasts about a second; no gap reaches the 400 ms read timeout.
-            OpenAiChatGenerator g = client(server).readTimeout(Duration.ofMillis(400))
+            // The stream lasts about 1.2 s, twice the read timeout, but no gap comes near it.
+            OpenAiChatGenerator g = client(server).readTimeout(Duration.ofMillis(600))
                     .retryPolicy(RetryPolicy.none()).build();
+            StringBuilder expected = new StringBuilder();
+            for (int i = 0; i < 15; i++) {
+                expected.append('p').append(i);
+            }
             GenerationResult r = g.generate(MESSAGES, OPTIONS, p -> { });
-            assertEquals("p0p1p2p3p4p5p6p7p8p9", r.text());
+            assertEquals(expected.toString(), r.text());
             assertEquals(1, server.attempts());
         }
     }
