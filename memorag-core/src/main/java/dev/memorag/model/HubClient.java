@@ -112,7 +112,7 @@ final class HubClient {
     FileMeta head(RepoId repo, String revision, String file) {
         URI uri = resolveUri(repo, revision, file);
         HttpResponse<InputStream> rsp = send("HEAD", uri, -1, false);
-        try (InputStream ignored = rsp.body()) {
+        try {
             checkStatus(rsp, repo, revision, file, uri);
             HttpHeaders h = rsp.headers();
             String etag = h.firstValue("X-Linked-Etag").or(() -> h.firstValue("ETag")).map(HubClient::normalizeEtag)
@@ -120,8 +120,8 @@ final class HubClient {
                             + ": cannot place it in the cache"));
             long size = h.firstValue("X-Linked-Size").map(HubClient::parseLong).orElse(-1L);
             return new FileMeta(etag, size);
-        } catch (IOException e) {
-            throw new DownloadException("HEAD " + uri + " failed: " + e.getMessage(), e);
+        } finally {
+            closeQuietly(rsp);
         }
     }
 
@@ -133,11 +133,8 @@ final class HubClient {
         URI uri = resolveUri(repo, revision, file);
         HttpResponse<InputStream> rsp = send("GET", uri, offset, true);
         if (rsp.statusCode() != 200 && rsp.statusCode() != 206 && rsp.statusCode() != 416) {
-            try (InputStream ignored = rsp.body()) {
-                checkStatus(rsp, repo, revision, file, uri);
-            } catch (IOException e) {
-                // the status error below is the useful one
-            }
+            closeQuietly(rsp);
+            checkStatus(rsp, repo, revision, file, uri);
             throw new DownloadException("GET " + uri + " returned HTTP " + rsp.statusCode());
         }
         return rsp;

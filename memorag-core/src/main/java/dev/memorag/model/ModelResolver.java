@@ -12,7 +12,6 @@ import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -249,8 +248,8 @@ public final class ModelResolver {
             Path lockFile = cache.lockFile(repo, meta.etag());
             Files.createDirectories(lockFile.getParent());
             Files.createDirectories(blob.getParent());
-            try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                    FileLock ignored = ch.lock()) {
+            try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                ch.lock(); // other processes sharing the cache wait here; released when the channel closes
                 if (Files.isRegularFile(blob)) {
                     return blob; // another process finished it while we waited
                 }
