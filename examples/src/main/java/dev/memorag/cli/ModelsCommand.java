@@ -56,8 +56,9 @@ public final class ModelsCommand implements Runnable {
     }
 
     @Command(name = "resolve", mixinStandardHelpOptions = true,
-            description = {"Print the local directory of a model: an existing directory, the Hugging Face cache,",
-                "or (with --download) a fresh download into that cache."})
+            description = {"Print the local directory of a model.",
+                "REF is an existing directory, or a hub id looked up in the Hugging Face cache and, with --download,",
+                "downloaded into it when missing."})
     static final class Resolve implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -86,8 +87,8 @@ public final class ModelsCommand implements Runnable {
     }
 
     @Command(name = "download", mixinStandardHelpOptions = true,
-            description = {"Download a model from the hub into the Hugging Face cache (resumable, verified)",
-                "and print its directory. Files already in the cache are not fetched again."})
+            description = {"Download a model into the Hugging Face cache and print its directory.",
+                "Resumable and verified; files already in the cache are not fetched again."})
     static final class Download implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
