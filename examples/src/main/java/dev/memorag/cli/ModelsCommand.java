@@ -15,6 +15,8 @@ import picocli.CommandLine.Parameters;
  * {@code memorag models ...}: finds models locally or in the Hugging Face cache, and downloads them into that cache.
  * Configuration comes from {@code HF_HOME}, {@code HF_HUB_CACHE}, {@code HF_ENDPOINT}, {@code HF_TOKEN} and
  * {@code HF_HUB_OFFLINE}, as for the Python tools.
+ *
+ * <p>Thread-safety: a picocli command object; each run uses its own instance on one thread.
  */
 @Command(name = "models", mixinStandardHelpOptions = true,
         description = "Find and download models (Hugging Face cache layout).",

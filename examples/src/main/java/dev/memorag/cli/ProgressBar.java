@@ -17,7 +17,7 @@ import java.util.function.LongSupplier;
  * <p>Thread-safety: thread-safe (events may come from worker threads).
  */
 public final class ProgressBar implements ProgressListener {
-    /** How {@code done}/{@code total} are printed. */
+    /** How {@code done}/{@code total} are printed. Thread-safety: immutable. */
     public enum Unit {
         BYTES,
         COUNT

@@ -140,7 +140,9 @@ public final class ModelResolver {
      * @throws DownloadException when a download was attempted and failed
      */
     public Path resolve(String reference, String revision) {
-        Objects.requireNonNull(reference, "reference");
+        if (reference == null || reference.isBlank()) {
+            throw new InvalidInputException("model reference must not be empty, was '" + reference + "'");
+        }
         Optional<Path> local = localDirectory(reference);
         if (local.isPresent()) {
             return local.get();
@@ -175,7 +177,7 @@ public final class ModelResolver {
      *
      * @param revision a branch, tag or commit hash; {@code null} means {@value #DEFAULT_REVISION}
      * @param include glob patterns ({@code *} and {@code ?}, which also match {@code /}, as in the Python tools) that
-     *     select the files to fetch; empty means all files
+     *     select the files to fetch; empty or {@code null} means all files
      * @throws ModelNotFoundException when offline, or when the hub does not know the repository or revision
      * @throws DownloadException on HTTP errors, interrupted transfers that could not resume, and checksum mismatches
      * @throws CancelledException when the cancellation token fires (partial files are kept for resuming)
@@ -183,7 +185,8 @@ public final class ModelResolver {
     public Path download(String repoId, String revision, List<String> include) {
         RepoId repo = new RepoId(repoId);
         String rev = HubCache.checkRevision(revision == null ? DEFAULT_REVISION : revision);
-        List<Pattern> globs = include.stream().map(ModelResolver::globToRegex).toList();
+        List<Pattern> globs = include == null ? List.of()
+                : include.stream().map(ModelResolver::globToRegex).toList();
         if (offline) {
             throw new ModelNotFoundException("cannot download " + repo + " revision " + rev
                     + ": HF_HUB_OFFLINE=1 (offline)");

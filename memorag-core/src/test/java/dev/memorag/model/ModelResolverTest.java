@@ -309,6 +309,8 @@ class ModelResolverTest {
         assertTrue(e.getMessage().contains(tmp.resolve("missing").toString()), e.getMessage());
         ModelNotFoundException bad = assertThrows(ModelNotFoundException.class, () -> r.resolve("a/b/c"));
         assertTrue(bad.getMessage().contains("'a/b/c'"), bad.getMessage());
+        InvalidInputException empty = assertThrows(InvalidInputException.class, () -> r.resolve(" "));
+        assertTrue(empty.getMessage().contains("must not be empty"), empty.getMessage());
     }
 
     @Test
