@@ -1,13 +1,20 @@
 package dev.memorag.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.memorag.testing.LoopbackHub;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Random;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -68,6 +75,48 @@ class ModelsCommandTest {
         assertTrue(message.startsWith("error: model tiny-org/other revision main is not in the cache "
                 + hubCache.resolve("models--tiny-org--other")), message);
         assertEquals("", out.toString());
+    }
+
+    @Test
+    void downloadFetchesFromTheHubWithProgress() throws IOException {
+        byte[] weights = new byte[200_000];
+        new Random(3).nextBytes(weights);
+        Map<String, String> saved = new HashMap<>();
+        try (LoopbackHub hub = new LoopbackHub()) {
+            String commit = hub.addRepo("tiny-org/fresh", false);
+            hub.addFile("tiny-org/fresh", "config.json", "{}".getBytes(StandardCharsets.UTF_8), false);
+            hub.addFile("tiny-org/fresh", "model.safetensors", weights, true);
+            hub.addFile("tiny-org/fresh", "pytorch_model.bin", weights, true);
+            // The resolver reads HF_* system properties before the environment; Surefire sets HF_HUB_OFFLINE=1.
+            setProperty(saved, "HF_HUB_OFFLINE", "0");
+            setProperty(saved, "HF_ENDPOINT", hub.endpoint());
+            setProperty(saved, "HF_TOKEN", "");
+
+            int rc = run("models", "download", "tiny-org/fresh", "--include", "*.json", "--include", "*.safetensors",
+                    "--cache-dir", hubCache.toString(), "--quiet");
+
+            assertEquals(0, rc, err.toString());
+            Path dir = hubCache.resolve("models--tiny-org--fresh/snapshots").resolve(commit);
+            assertEquals(dir.toString(), out.toString().trim());
+            assertArrayEquals(weights, Files.readAllBytes(dir.resolve("model.safetensors")));
+            assertFalse(Files.exists(dir.resolve("pytorch_model.bin")));
+            assertTrue(err.toString().contains("download model.safetensors: 0 B / 195.3 KiB (0%)"), err.toString());
+            assertTrue(err.toString().contains("download model.safetensors: 195.3 KiB / 195.3 KiB (100%)"),
+                    err.toString());
+        } finally {
+            saved.forEach((k, v) -> {
+                if (v == null) {
+                    System.clearProperty(k);
+                } else {
+                    System.setProperty(k, v);
+                }
+            });
+        }
+    }
+
+    private static void setProperty(Map<String, String> saved, String name, String value) {
+        saved.put(name, System.getProperty(name));
+        System.setProperty(name, value);
     }
 
     @Test

@@ -157,7 +157,7 @@ final class HubClient {
             try {
                 rsp = http.send(rb.build(), IdleTimeoutBody.handler(readTimeout));
             } catch (IOException e) {
-                throw new DownloadException(method + " " + current + " failed: " + e, e);
+                throw new ConnectionFailedException(method + " " + current + " failed: " + e, e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new DownloadException(method + " " + current + " was interrupted", e);
@@ -231,6 +231,15 @@ final class HubClient {
 
     private static String encode(String s) {
         return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    /** The request did not get a response (refused, reset, timed out): worth retrying, unlike an HTTP error. */
+    static final class ConnectionFailedException extends DownloadException {
+        private static final long serialVersionUID = 1L;
+
+        ConnectionFailedException(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     static void closeQuietly(HttpResponse<InputStream> rsp) {

@@ -261,7 +261,7 @@ public final class ModelResolver {
                     try {
                         transfer(c, repo, commit, file, part, meta.size());
                         break;
-                    } catch (Interrupted e) {
+                    } catch (Interrupted | HubClient.ConnectionFailedException e) {
                         if (attempt >= maxRetries) {
                             throw new DownloadException("download of " + file + " from " + repo + " failed after "
                                     + (attempt + 1) + " attempts (" + e.getMessage() + "); " + sizeOf(part)

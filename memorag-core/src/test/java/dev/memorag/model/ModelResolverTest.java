@@ -11,7 +11,8 @@ import dev.memorag.DownloadException;
 import dev.memorag.InvalidInputException;
 import dev.memorag.ModelNotFoundException;
 import dev.memorag.api.CancellationToken;
-import dev.memorag.model.LoopbackHub.Request;
+import dev.memorag.testing.LoopbackHub;
+import dev.memorag.testing.LoopbackHub.Request;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -140,6 +141,16 @@ class ModelResolverTest {
         assertEquals(2, cdnGets.size(), cdnGets.toString());
         assertEquals(null, cdnGets.get(0).range());
         assertEquals("bytes=100000-", cdnGets.get(1).range());
+    }
+
+    @Test
+    void connectionDroppedBeforeTheResponseIsRetried() throws IOException {
+        hub.dropBeforeHeaders(WEIGHTS, 2);
+
+        Path dir = resolver().build().resolve(REPO);
+
+        assertArrayEquals(WEIGHTS, Files.readAllBytes(dir.resolve("model.safetensors")));
+        assertEquals(3, hub.requests().stream().filter(r -> r.server().equals("cdn")).count());
     }
 
     @Test

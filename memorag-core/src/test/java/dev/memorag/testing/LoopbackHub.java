@@ -1,4 +1,4 @@
-package dev.memorag.model;
+package dev.memorag.testing;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -25,12 +25,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code HEAD}/{@code GET} on {@code resolve} URLs (LFS files answer with a 302 to a second "CDN" server and a sha256
  * {@code X-Linked-Etag}; small files answer directly with a git-style {@code ETag}), and {@code Range} requests. Faults
  * are injected per file: a connection cut after N bytes, or served bytes that do not match the advertised hash.
+ *
+ * <p>Thread-safety: thread-safe; requests are handled on a thread pool.
  */
-final class LoopbackHub implements AutoCloseable {
-    static final String TOKEN = "hf_loopbackSecret123";
+public final class LoopbackHub implements AutoCloseable {
+    public static final String TOKEN = "hf_loopbackSecret123";
 
     /** One request as the server saw it. */
-    record Request(String server, String method, String path, String range, String authorization) {
+    public record Request(String server, String method, String path, String range, String authorization) {
     }
 
     private static final class Repo {
@@ -55,7 +57,7 @@ final class LoopbackHub implements AutoCloseable {
     private final List<Request> requests = new CopyOnWriteArrayList<>();
     private final AtomicInteger commits = new AtomicInteger();
 
-    LoopbackHub() throws IOException {
+    public LoopbackHub() throws IOException {
         InetAddress lo = InetAddress.getLoopbackAddress();
         hub = HttpServer.create(new InetSocketAddress(lo, 0), 0);
         cdn = HttpServer.create(new InetSocketAddress(lo, 0), 0);
@@ -68,12 +70,12 @@ final class LoopbackHub implements AutoCloseable {
         cdn.start();
     }
 
-    String endpoint() {
+    public String endpoint() {
         return "http://127.0.0.1:" + hub.getAddress().getPort();
     }
 
     /** Adds a repository and returns its commit hash. */
-    String addRepo(String id, boolean gated) {
+    public String addRepo(String id, boolean gated) {
         String commit = String.format("%040x", 0xc0ffee00L + commits.incrementAndGet());
         Repo r = new Repo(commit);
         r.gated = gated;
@@ -81,7 +83,7 @@ final class LoopbackHub implements AutoCloseable {
         return commit;
     }
 
-    void addFile(String repo, String file, byte[] content, boolean lfs) {
+    public void addFile(String repo, String file, byte[] content, boolean lfs) {
         Repo r = repos.get(repo);
         r.files.put(file, content);
         r.lfs.put(file, lfs);
@@ -91,30 +93,35 @@ final class LoopbackHub implements AutoCloseable {
     }
 
     /** Lists a file name that the repository does not serve (for unsafe-name tests). */
-    void listExtra(String repo, String file) {
+    public void listExtra(String repo, String file) {
         repos.get(repo).extraListed.add(file);
     }
 
     /** The next {@code times} downloads of {@code content} stop after {@code bytes} bytes. */
-    void cutAfter(byte[] content, int bytes, int times) {
+    public void cutAfter(byte[] content, int bytes, int times) {
         cuts.put(sha256(content), new int[] {bytes, times, 0});
     }
 
     /** Like {@link #cutAfter}, but the server first stalls for {@code millis} without closing the connection. */
-    void stallAfter(byte[] content, int bytes, int times, int millis) {
+    public void stallAfter(byte[] content, int bytes, int times, int millis) {
         cuts.put(sha256(content), new int[] {bytes, times, millis});
     }
 
+    /** The next {@code times} downloads of {@code content} drop the connection before sending any response. */
+    public void dropBeforeHeaders(byte[] content, int times) {
+        cuts.put(sha256(content), new int[] {-1, times, 0});
+    }
+
     /** Serves {@code wrong} in place of {@code content} while still advertising the hash of {@code content}. */
-    void corrupt(byte[] content, byte[] wrong) {
+    public void corrupt(byte[] content, byte[] wrong) {
         corrupt.put(sha256(content), wrong);
     }
 
-    List<Request> requests() {
+    public List<Request> requests() {
         return List.copyOf(requests);
     }
 
-    static String sha256(byte[] data) {
+    public static String sha256(byte[] data) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
         } catch (Exception e) {
@@ -123,7 +130,7 @@ final class LoopbackHub implements AutoCloseable {
     }
 
     /** The git blob id the hub uses as ETag of small (non-LFS) files. */
-    static String gitOid(byte[] data) {
+    public static String gitOid(byte[] data) {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-1");
             md.update(("blob " + data.length + "\0").getBytes(StandardCharsets.UTF_8));
@@ -221,6 +228,9 @@ final class LoopbackHub implements AutoCloseable {
                 limit = cut[0];
                 stall = cut[2];
             }
+        }
+        if (limit < 0) {
+            throw new IOException("loopback hub: dropping the connection before the response");
         }
         ex.getResponseHeaders().set("ETag", "\"s3-" + sha.substring(0, 8) + "\"");
         serveBytes(ex, served, limit, stall);
