@@ -133,6 +133,9 @@ public final class ModelResolver {
     /**
      * Resolves {@code reference} (a local directory or a hub repository id) to a local directory.
      *
+     * <p>A cached snapshot is returned as it is: one fetched by {@link #download} with include patterns holds only
+     * the files that matched, as with the Python tools.
+     *
      * @param revision a branch, tag or commit hash; {@code null} means {@value #DEFAULT_REVISION}. Ignored for local
      *     directories.
      * @throws ModelNotFoundException when the reference is neither a directory nor in the cache and may not be
