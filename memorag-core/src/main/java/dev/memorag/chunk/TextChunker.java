@@ -2,6 +2,7 @@ package dev.memorag.chunk;
 
 import dev.memorag.InvalidInputException;
 import dev.memorag.api.Chunk;
+import dev.memorag.api.Document;
 import dev.memorag.api.TokenCounter;
 import dev.memorag.text.Cl100kTokenCounter;
 import java.util.ArrayList;
@@ -107,6 +108,14 @@ public final class TextChunker {
             return List.of();
         }
         return new Run(documentId, text).chunks();
+    }
+
+    /** Splits a document: {@code split(document.id(), document.text())}. */
+    public List<Chunk> split(Document document) {
+        if (document == null) {
+            throw new InvalidInputException("TextChunker.split: document must not be null");
+        }
+        return split(document.id(), document.text());
     }
 
     /** The state of one {@link #split} call. */

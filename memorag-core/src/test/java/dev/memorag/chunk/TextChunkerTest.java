@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.memorag.InvalidInputException;
 import dev.memorag.api.Chunk;
+import dev.memorag.api.Document;
 import dev.memorag.api.TokenCounter;
 import dev.memorag.text.Cl100kTokenCounter;
 import dev.memorag.testing.TestData;
@@ -307,6 +308,12 @@ class TextChunkerTest {
         for (Chunk c : checkInvariants(chunker, "w", words)) {
             assertTrue(c.end() == words.length() || words.charAt(c.end()) == ' ');
         }
+    }
+
+    @Test
+    void splitsDocuments() {
+        List<Chunk> chunks = TextChunker.defaults().split(new Document("doc-7", "One. Two."));
+        assertEquals(List.of(new Chunk("doc-7#0", "doc-7", "One. Two.", 0, 9, CL100K.count("One. Two."))), chunks);
     }
 
     @Test
