@@ -15,6 +15,7 @@ import dev.memorag.InvalidInputException;
 import dev.memorag.MemoRagException;
 import dev.memorag.StateException;
 import dev.memorag.UnsupportedFormatException;
+import dev.memorag.api.ProgressListener;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -151,6 +152,27 @@ class SaveDirectoryTest {
         assertEquals("memory/kv.bin", json.get("files").get(3).get("path").textValue());
         // nothing left beside the save but its lock file
         assertEquals(List.of("save", "save.lock"), listing(tmp));
+    }
+
+    @Test
+    void progressIsReportedInBytes() {
+        Path save = tmp.resolve("save");
+        List<String> events = new java.util.ArrayList<>();
+        ProgressListener record = (stage, done, total) -> events.add(stage + " " + done + "/" + total);
+        Manifest m = SaveDirectory.write(save, components(), dir -> {
+            Files.write(dir.resolve("a.bin"), randomBytes(1, 3_000_000));
+            Files.write(dir.resolve("b.bin"), randomBytes(2, 10));
+        }, record);
+        long total = m.totalSize();
+        assertEquals(3_000_010, total);
+        assertEquals("hash save " + total + "/" + total, events.get(events.size() - 1));
+        assertTrue(events.size() >= 3, events.toString());
+        events.clear();
+        SaveDirectory.open(save, Verification.FULL, record);
+        assertEquals("verify save " + total + "/" + total, events.get(events.size() - 1));
+        events.clear();
+        SaveDirectory.open(save, Verification.LAZY, record);
+        assertEquals(List.of(), events, "lazy opening hashes nothing");
     }
 
     @Test
