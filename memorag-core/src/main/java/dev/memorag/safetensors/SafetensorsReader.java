@@ -52,7 +52,8 @@ public final class SafetensorsReader implements AutoCloseable {
     }
 
     /**
-     * Opens a checkpoint file or directory.
+     * Opens a checkpoint: a {@code .safetensors} file, a {@code *.safetensors.index.json} of a sharded checkpoint, or
+     * a directory holding {@code model.safetensors.index.json} (preferred) or {@code model.safetensors}.
      *
      * @throws dev.memorag.InvalidInputException when the path does not exist or holds no safetensors
      * @throws CorruptDataException when a header is damaged
@@ -63,25 +64,27 @@ public final class SafetensorsReader implements AutoCloseable {
         }
         List<Path> files = new ArrayList<>();
         Path index = null;
-        Map<String, String> weightMap = Map.of();
         if (Files.isDirectory(path)) {
-            index = path.resolve("model.safetensors.index.json");
+            Path candidate = path.resolve("model.safetensors.index.json");
             Path single = path.resolve("model.safetensors");
-            if (Files.isRegularFile(index)) {
-                weightMap = weightMap(index);
-                for (String shard : new TreeSet<>(weightMap.values())) {
-                    files.add(index.resolveSibling(shard));
-                }
+            if (Files.isRegularFile(candidate)) {
+                index = candidate;
             } else if (Files.isRegularFile(single)) {
                 files.add(single);
             } else {
                 throw new InvalidInputException("no model.safetensors or model.safetensors.index.json in " + path);
             }
-            if (!Files.isRegularFile(index)) {
-                index = null;
-            }
+        } else if (path.getFileName().toString().endsWith(".safetensors.index.json")) {
+            index = path; // the index of a sharded checkpoint given directly
         } else {
             files.add(path);
+        }
+        Map<String, String> weightMap = Map.of();
+        if (index != null) {
+            weightMap = weightMap(index);
+            for (String shard : new TreeSet<>(weightMap.values())) {
+                files.add(index.resolveSibling(shard));
+            }
         }
         Map<String, TensorInfo> tensors = new TreeMap<>();
         Map<String, String> metadata = new LinkedHashMap<>();

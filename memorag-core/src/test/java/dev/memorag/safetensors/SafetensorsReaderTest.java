@@ -389,6 +389,10 @@ class SafetensorsReaderTest {
                     assertEquals(weightMap.get(name), sharded.info(name).file().getFileName().toString());
                 }
             }
+            try (SafetensorsReader viaIndex = SafetensorsReader.open(dir.resolve("model.safetensors.index.json"))) {
+                assertEquals(single.names(), viaIndex.names());
+                assertEquals(2, viaIndex.names().stream().map(n -> viaIndex.info(n).file()).distinct().count());
+            }
         }
         // the index must agree with the shards
         Map<String, String> wrong = new LinkedHashMap<>(weightMap);
