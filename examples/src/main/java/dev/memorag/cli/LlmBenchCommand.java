@@ -77,15 +77,21 @@ public final class LlmBenchCommand implements Callable<Integer> {
             }
             double prefillMs;
             double decodeMs;
+            double prefillCpuMs;
+            double decodeCpuMs;
             try (CausalLm.Session s = lm.newSession(1)) {
+                long c0 = processCpuNanos();
                 long p0 = System.nanoTime();
                 float[] logits = s.prefill(prompt);
                 prefillMs = (System.nanoTime() - p0) / 1e6;
+                long c1 = processCpuNanos();
                 long d0 = System.nanoTime();
                 for (int i = 0; i < newTokens; i++) {
                     logits = s.step(Sampler.argmax(logits));
                 }
                 decodeMs = (System.nanoTime() - d0) / 1e6;
+                prefillCpuMs = (c1 - c0) / 1e6;
+                decodeCpuMs = (processCpuNanos() - c1) / 1e6;
             }
             int bytesPerParam = lm.decoder().dtype().getNumOfBytes();
             long weightBytes = c.parametersReadPerToken() * bytesPerParam;
@@ -101,9 +107,11 @@ public final class LlmBenchCommand implements Callable<Integer> {
             out.put("prefill_chunk", prefillChunk);
             out.put("prefill_ms", round(prefillMs));
             out.put("prefill_tokens_per_s", round(promptTokens / (prefillMs / 1000)));
+            out.put("prefill_cpu_ms", round(prefillCpuMs));
             out.put("new_tokens", newTokens);
             out.put("decode_ms_per_token", round(decodeMs / newTokens));
             out.put("decode_tokens_per_s", round(newTokens / (decodeMs / 1000)));
+            out.put("decode_cpu_ms_per_token", round(decodeCpuMs / newTokens));
             out.put("weight_bytes_read_per_token", weightBytes);
             out.put("copy_bandwidth_gb_per_s", round(bandwidth / 1e9));
             out.put("bandwidth_bound_ms_per_token", round(weightBytes / bandwidth * 1000));
@@ -132,6 +140,13 @@ public final class LlmBenchCommand implements Callable<Integer> {
             best = Math.min(best, System.nanoTime() - t);
         }
         return (double) n * 4 / (best / 1e9);
+    }
+
+    /** CPU time of the whole process (all threads, native ones included), from the JVM's OS bean. */
+    static long processCpuNanos() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : -1;
     }
 
     static long peakRssMb() {

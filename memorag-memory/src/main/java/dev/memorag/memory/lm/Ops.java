@@ -76,8 +76,9 @@ public final class Ops {
         long half = d / 2;
         NDArray c = cos.expandDims(1);
         NDArray s = sin.expandDims(1);
-        NDArray x1 = x.get(new NDIndex("..., :{}", half));
-        NDArray x2 = x.get(new NDIndex("..., {}:", half));
+        // Built indices, not parsed strings: this runs twice per layer per token.
+        NDArray x1 = x.get(new NDIndex().addEllipseDim().addSliceDim(0, half));
+        NDArray x2 = x.get(new NDIndex().addEllipseDim().addSliceDim(half, d));
         NDArray rotated = x2.neg().concat(x1, -1);
         return x.mul(c).add(rotated.mul(s));
     }
