@@ -87,7 +87,11 @@ public final class CausalLm implements AutoCloseable {
         }
     }
 
-    /** Logits and (optionally) hidden states of a full forward. */
+    /**
+     * Logits {@code [T][vocab]} and (optionally) hidden states {@code [layers+1][T][hidden]} of a full forward.
+     *
+     * <p>Thread-safety: holds plain arrays; do not mutate them when sharing.
+     */
     public record ForwardOutput(float[][] logits, float[][][] hiddenStates) {
     }
 

@@ -107,13 +107,14 @@ public final class DecoderModel implements AutoCloseable {
         }
     }
 
-    /** Hook to load additional tensors with the model's loader. */
+    /** Hook to load additional tensors with the model's loader; called once, on the loading thread. */
     @FunctionalInterface
     public interface ExtraWeights {
         void load(WeightLoader loader, DecoderModel model);
     }
 
     static Device chooseDevice(RuntimeOptions.DeviceChoice choice) {
+        NativeThreading.configureBeforeEngineLoad();
         int gpus = Engine.getEngine("PyTorch").getGpuCount();
         switch (choice) {
             case CPU:
