@@ -290,7 +290,14 @@ public final class CausalLm implements AutoCloseable {
             try (NDManager scope = model.newScope()) {
                 NDArray idArr = scope.create(flatIds, new Shape(batch, t));
                 NDArray posArr = scope.create(pos, new Shape(batch, t));
-                NDArray maskArr = Ops.causalMask(scope, batch, past, t, valid);
+                // A single token without padding sees every key: skip building and adding a mask.
+                boolean allValid = true;
+                for (boolean[] row : valid) {
+                    for (boolean v : row) {
+                        allValid &= v;
+                    }
+                }
+                NDArray maskArr = t == 1 && allValid ? null : Ops.causalMask(scope, batch, past, t, valid);
                 NDArray normed = model.forwardHidden(idArr, posArr, maskArr, cache, null);
                 float[][][] out = new float[batch][keep][];
                 if (keep == 0) {
