@@ -2,7 +2,7 @@ package dev.memorag.memory.lm;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -21,19 +21,21 @@ import java.util.Arrays;
 
 /**
  * Loads named tensors from a safetensors checkpoint into NDArrays of the runtime precision, checking shapes. F32,
- * F16, BF16 and F64 tensors are converted while loading; tensors over 1 GiB are read in row blocks.
+ * F16, BF16 and F64 tensors are converted while loading; tensors over 64 MiB are read in row blocks.
  *
  * <p>Internal runtime API (NDArray-based), shared with the beacon memory model. Thread-safety: not thread-safe; use
  * one loader per model load.
  */
 public final class WeightLoader {
-    private static final long BLOCK_BYTES = 1L << 30;
+    /** Largest read buffer; bigger tensors are loaded in row blocks of at most this size. */
+    static final long BLOCK_BYTES = 64L << 20;
 
     private final SafetensorsReader reader;
     private final NDManager manager;
     private final DataType dtype;
     private final Device device;
     private final String source;
+    private final long blockBytes;
     private ByteBuffer scratch;
     private ByteBuffer widened;
 
@@ -44,6 +46,11 @@ public final class WeightLoader {
      * @param source checkpoint path, for messages
      */
     public WeightLoader(SafetensorsReader reader, NDManager manager, DataType dtype, String source) {
+        this(reader, manager, dtype, source, BLOCK_BYTES);
+    }
+
+    WeightLoader(SafetensorsReader reader, NDManager manager, DataType dtype, String source, long blockBytes) {
+        this.blockBytes = blockBytes;
         this.reader = reader;
         this.manager = manager;
         this.dtype = dtype;
@@ -75,23 +82,26 @@ public final class WeightLoader {
         long rowElems = expected.length <= 1 ? info.elementCount() : info.elementCount() / expected[0];
         long rowBytes = Math.max(1, rowElems * info.dtype().bytes());
         long rows = expected.length <= 1 ? 1 : expected[0];
-        long rowsPerBlock = Math.max(1, Math.min(rows, BLOCK_BYTES / rowBytes));
+        long rowsPerBlock = Math.max(1, Math.min(rows, blockBytes / rowBytes));
         if (rowsPerBlock >= rows) {
             return toRuntime(read(info, 0, info.elementCount()), info.dtype(), new Shape(expected));
         }
-        NDList parts = new NDList();
+        // Large tensors are filled block by block into their final array, so loading needs one block of scratch.
+        NDArray all = manager.zeros(new Shape(expected), dtype);
         try {
             for (long r = 0; r < rows; r += rowsPerBlock) {
                 long n = Math.min(rowsPerBlock, rows - r);
                 long[] shape = expected.clone();
                 shape[0] = n;
-                parts.add(toRuntime(read(info, r * rowElems, n * rowElems), info.dtype(), new Shape(shape)));
+                try (NDArray part = toRuntime(read(info, r * rowElems, n * rowElems), info.dtype(),
+                        new Shape(shape))) {
+                    all.set(new NDIndex().addSliceDim(r, r + n), part);
+                }
             }
-            NDArray all = ai.djl.ndarray.NDArrays.concat(parts, 0);
-            all.attach(manager);
             return all;
-        } finally {
-            parts.close();
+        } catch (RuntimeException e) {
+            all.close();
+            throw e;
         }
     }
 
