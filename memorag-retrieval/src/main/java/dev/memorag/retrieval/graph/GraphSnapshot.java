@@ -41,6 +41,11 @@ public final class GraphSnapshot {
     }
 
     static GraphSnapshot build(KnowledgeGraph g) {
+        return build(g, null);
+    }
+
+    /** Builds the view; {@code loadedCsr}, when given, is a saved CSR graph used instead of rebuilding the edges. */
+    static GraphSnapshot build(KnowledgeGraph g, CsrGraph loadedCsr) {
         int dim = g.embedder().dimension();
         List<Chunk> passages = new ArrayList<>();
         float[] passageMatrix = new float[g.passageEntries().size() * dim];
@@ -69,6 +74,10 @@ public final class GraphSnapshot {
             subj[fi] = phraseNode.get(fe.fact.subject());
             obj[fi] = phraseNode.get(fe.fact.object());
             fi++;
+        }
+        if (loadedCsr != null) {
+            return new GraphSnapshot(loadedCsr, passages, passageMatrix, phraseTexts, phraseCounts, facts, factMatrix,
+                    subj, obj, dim);
         }
         EdgeList edges = new EdgeList();
         int pi = 0;

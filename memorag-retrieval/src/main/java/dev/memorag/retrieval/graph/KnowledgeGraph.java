@@ -254,7 +254,7 @@ public final class KnowledgeGraph {
         return relationCounts;
     }
 
-    /** Restores state read by {@link GraphStore}; the graph must be empty. */
+    /** Restores state read by {@link GraphStore} (adds to the current content) and installs {@code loaded}. */
     void restore(List<PassageEntry> ps, List<PhraseEntry> phs, List<FactEntry> fs, GraphSnapshot loaded) {
         for (PhraseEntry p : phs) {
             phrases.put(p.text, p);
