@@ -349,29 +349,30 @@ public final class KnowledgeGraph {
     private List<List<Neighbor>> neighborCandidates(List<PhraseEntry> queries, List<PhraseEntry> all,
             ProgressListener progress) {
         List<List<Neighbor>> out = new ArrayList<>();
-        for (int i = 0; i < queries.size(); i++) {
+        List<float[]> qv = new ArrayList<>(queries.size());
+        for (PhraseEntry q : queries) {
             out.add(new ArrayList<>());
+            qv.add(q.vector);
         }
-        float threshold = (float) settings.synonymThreshold();
-        // Blocks of the corpus stay in cache while every query passes over them.
-        final int block = 256;
-        for (int jb = 0; jb < all.size(); jb += block) {
-            int je = Math.min(all.size(), jb + block);
-            for (int i = 0; i < queries.size(); i++) {
-                PhraseEntry q = queries.get(i);
-                for (int j = jb; j < je; j++) {
-                    PhraseEntry c = all.get(j);
-                    if (c == q) {
-                        continue;
-                    }
-                    float s = VectorMath.dot(q.vector, c.vector);
-                    if (s >= threshold) {
-                        out.get(i).add(new Neighbor(c, s));
-                    }
-                }
+        List<float[]> cv = new ArrayList<>(all.size());
+        for (PhraseEntry c : all) {
+            cv.add(c.vector);
+        }
+        double threshold = settings.synonymThreshold();
+        progress.onProgress("graph synonyms", 0, queries.size());
+        SimilarityScreen.screen(qv, cv, (float) threshold, (i, j) -> {
+            PhraseEntry q = queries.get(i);
+            PhraseEntry c = all.get(j);
+            if (c == q) {
+                return;
             }
-            progress.onProgress("graph synonyms", je, all.size());
-        }
+            // The exact, layout-independent value decides (the screen may report pairs slightly below).
+            float s = VectorMath.dot(q.vector, c.vector);
+            if (s >= threshold) {
+                out.get(i).add(new Neighbor(c, s));
+            }
+        });
+        progress.onProgress("graph synonyms", queries.size(), queries.size());
         return out;
     }
 
