@@ -71,6 +71,14 @@ public final class GraphChunkIndex implements ChunkIndex {
         }
         lock.writeLock().lock();
         try {
+            // Check ids before paying for extraction.
+            Set<String> ids = new HashSet<>();
+            for (Chunk c : chunks) {
+                if (graph.containsPassage(c.id()) || !ids.add(c.id())) {
+                    throw new dev.memorag.InvalidInputException("chunk id '" + c.id() + "' is already in the graph"
+                            + " index or repeated in this add");
+                }
+            }
             List<ExtractionResult> results = extractor.extract(chunks, progress);
             lastExtraction = List.copyOf(results);
             List<String> failures = new ArrayList<>();
@@ -157,6 +165,16 @@ public final class GraphChunkIndex implements ChunkIndex {
         lock.readLock().lock();
         try {
             return retriever.retrieveAll(queries, k);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** Dense retrieval over the same passage embeddings, for comparisons with the same embedder. */
+    public List<List<Hit>> denseAll(List<String> queries, int k) {
+        lock.readLock().lock();
+        try {
+            return retriever.denseAll(queries, k);
         } finally {
             lock.readLock().unlock();
         }

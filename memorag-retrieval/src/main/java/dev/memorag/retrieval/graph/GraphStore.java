@@ -241,9 +241,8 @@ public final class GraphStore {
                 throw new CorruptDataException(file + ": unexpected data after the last passage");
             }
             CsrGraph csr = readCsr(csrFile, nPassages + nPhrases);
-            g.restore(passages, phrases, facts, null);
-            GraphSnapshot rebuilt = GraphSnapshot.build(g, csr);
-            g.restore(List.of(), List.of(), List.of(), rebuilt);
+            g.restore(passages, phrases, facts);
+            g.installSnapshot(GraphSnapshot.build(g, csr));
         } catch (EOFException e) {
             throw new CorruptDataException(file + ": truncated file", e);
         } catch (NoSuchFileException e) {

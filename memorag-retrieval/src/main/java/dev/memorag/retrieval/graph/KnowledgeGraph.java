@@ -254,8 +254,8 @@ public final class KnowledgeGraph {
         return relationCounts;
     }
 
-    /** Restores state read by {@link GraphStore} (adds to the current content) and installs {@code loaded}. */
-    void restore(List<PassageEntry> ps, List<PhraseEntry> phs, List<FactEntry> fs, GraphSnapshot loaded) {
+    /** Restores state read by {@link GraphStore} into this empty graph. */
+    void restore(List<PassageEntry> ps, List<PhraseEntry> phs, List<FactEntry> fs) {
         for (PhraseEntry p : phs) {
             phrases.put(p.text, p);
         }
@@ -272,6 +272,11 @@ public final class KnowledgeGraph {
                 phrases.get(p).passageCount++;
             }
         }
+        snapshot = null;
+    }
+
+    /** Installs a snapshot built from loaded files, so that a reloaded graph does not rebuild its edges. */
+    synchronized void installSnapshot(GraphSnapshot loaded) {
         snapshot = loaded;
     }
 
