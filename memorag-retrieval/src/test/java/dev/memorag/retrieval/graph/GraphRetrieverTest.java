@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.memorag.CorruptDataException;
 import dev.memorag.InvalidInputException;
+import dev.memorag.api.Chunk;
 import dev.memorag.api.ChunkIndex;
 import dev.memorag.api.ChunkIndexKind;
 import dev.memorag.api.Hit;
@@ -52,6 +53,74 @@ class GraphRetrieverTest {
         assertEquals(2, r.phraseSeeds().size());
         double mass = r.hits().stream().mapToDouble(Hit::score).sum();
         assertTrue(mass > 0 && mass < 1, "passage mass " + mass);
+    }
+
+    @Test
+    void phraseSeedsFollowTheHippoRag2Formula() {
+        KnowledgeGraph g = twoHop();
+        String query = "Where did the performer of Hello Love die?";
+        GraphRetrieval r = GraphRetriever.builder(g).factTopK(3).phraseTopK(2).build().retrieveDetailed(query, 4);
+        // Recompute by hand: min-max-normalised fact scores, top 3 facts, phrase weight = mean of score / #passages.
+        TrigramEmbedder emb = new TrigramEmbedder();
+        float[] q = emb.embedQuery(query);
+        List<Fact> facts = g.facts();
+        double[] raw = new double[facts.size()];
+        for (int i = 0; i < raw.length; i++) {
+            raw[i] = VectorMath.dot(q, emb.embed(List.of(facts.get(i).text()),
+                    dev.memorag.api.EmbedPurpose.PASSAGE)[0]);
+        }
+        double[] norm = VectorMath.minMax(raw);
+        int[] top = GraphRetriever.topIndices(norm, 3);
+        java.util.Map<String, double[]> acc = new java.util.TreeMap<>();
+        java.util.Map<String, Integer> passagesWith = new java.util.HashMap<>();
+        for (Chunk c : g.passages()) {
+            for (Triple t : twoHopTriples().get(c.id())) {
+                for (String p : List.of(PhraseNormalizer.normalize(t.subject()), PhraseNormalizer.normalize(t.object()))) {
+                    passagesWith.merge(p, 1, Integer::sum);
+                }
+            }
+        }
+        for (int f : top) {
+            for (String p : List.of(facts.get(f).subject(), facts.get(f).object())) {
+                double[] a = acc.computeIfAbsent(p, x -> new double[2]);
+                a[0] += norm[f] / passagesWith.get(p);
+                a[1]++;
+            }
+        }
+        java.util.Map<String, Double> expected = new java.util.HashMap<>();
+        acc.entrySet().stream().sorted((x, y) -> Double.compare(y.getValue()[0] / y.getValue()[1],
+                x.getValue()[0] / x.getValue()[1])).limit(2)
+                .forEach(e -> expected.put(e.getKey(), e.getValue()[0] / e.getValue()[1]));
+        assertEquals(expected.keySet(), r.phraseSeeds().keySet());
+        for (String k : expected.keySet()) {
+            assertEquals(expected.get(k), r.phraseSeeds().get(k), 1e-12, k);
+        }
+        assertEquals(3, r.candidateFacts().size());
+
+        // Passages are seeded at 0.05 x min-max-normalised dense score; the hits carry the PageRank mass.
+        GraphSnapshot snap = g.snapshot();
+        int p = snap.passageCount();
+        double[] reset = new double[snap.graph().nodeCount()];
+        double[] dense = VectorMath.minMax(VectorMath.scores(snap.passageMatrix, p, q));
+        for (int i = 0; i < p; i++) {
+            reset[i] = 0.05 * dense[i];
+        }
+        for (int j = 0; j < snap.phraseCount(); j++) {
+            reset[p + j] = expected.getOrDefault(snap.phraseTexts[j], 0.0);
+        }
+        double[] mass = PersonalizedPageRank.builder().build().run(snap.graph(), reset).scores();
+        for (Hit h : r.hits()) {
+            assertEquals(mass[snap.passages.indexOf(h.chunk())], h.score(), 1e-15, h.chunk().id());
+        }
+    }
+
+    private static java.util.Map<String, List<Triple>> twoHopTriples() {
+        java.util.Map<String, List<Triple>> m = new java.util.HashMap<>();
+        m.put("bridge", List.of(new Triple("Hello Love", "performed by", "Zorblax Quint")));
+        m.put("answer", List.of(new Triple("Zorblax Quint", "died in", "Vantaa")));
+        m.put("noise1", List.of(new Triple("Paris", "capital of", "France")));
+        m.put("noise2", List.of(new Triple("Hello Kitty", "likes", "love songs")));
+        return m;
     }
 
     @Test
