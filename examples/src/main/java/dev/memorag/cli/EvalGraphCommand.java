@@ -75,7 +75,7 @@ public final class EvalGraphCommand implements Callable<Integer> {
         try (Embedder embedder = embedder(embedderRef);
                 GraphChunkIndex index = GraphChunkIndex.builder(embedder)
                         .extractor(PrecomputedExtractions.fromOpenIe(openie)).allowFailedExtractions(true).build()) {
-            index.add(chunks, (stage, done, total) -> { });
+            index.add(chunks, new StderrProgress());
             int failed = 0;
             for (ExtractionResult r : index.lastExtraction()) {
                 if (r.status() == ExtractionResult.Status.FAILED) {
@@ -116,6 +116,22 @@ public final class EvalGraphCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** Prints a line to stderr when a stage starts and at every further 10% of it. */
+    private static final class StderrProgress implements dev.memorag.api.ProgressListener {
+        private String stage = "";
+        private long lastTenth = -1;
+
+        @Override
+        public synchronized void onProgress(String s, long done, long total) {
+            long tenth = total > 0 ? done * 10 / total : -1;
+            if (!s.equals(stage) || tenth > lastTenth) {
+                System.err.println(s + ": " + done + (total > 0 ? "/" + total : ""));
+                stage = s;
+                lastTenth = tenth;
+            }
+        }
     }
 
     private ObjectNode recall(List<List<Hit>> hits, List<Set<String>> gold) {
