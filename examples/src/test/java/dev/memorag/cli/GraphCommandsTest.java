@@ -39,15 +39,23 @@ class GraphCommandsTest {
     }
 
     @Test
-    void evalGraphNamesAMissingOrBadInputFile(@TempDir Path dir) throws Exception {
+    void evalRetrievalGraphNeedsTheOpenIeFile(@TempDir Path dir) throws Exception {
         CommandLine cl = MemoragCli.commandLine();
         StringWriter err = new StringWriter();
         cl.setErr(new PrintWriter(err));
         Path corpus = dir.resolve("corpus.jsonl");
-        Files.writeString(corpus, "{\"id\":\"a\",\"title\":\"T\",\"text\":\"x\"}\nnot json\n");
-        int rc = cl.execute("eval", "graph", "--corpus", corpus.toString(), "--questions",
-                dir.resolve("q.jsonl").toString(), "--openie", dir.resolve("o.json").toString());
+        Files.writeString(corpus, "{\"id\":\"a\",\"title\":\"T\",\"text\":\"x\"}\n");
+        Path questions = dir.resolve("q.jsonl");
+        Files.writeString(questions, "{\"question\":\"q?\",\"gold_passage_ids\":[\"a\"]}\n");
+        int rc = cl.execute("eval", "retrieval", "--corpus", corpus.toString(), "--questions", questions.toString(),
+                "--retriever", "graph", "--embedder", "bge-small-en-v1.5-q");
         assertEquals(1, rc);
-        assertTrue(err.toString().contains("corpus.jsonl line 2: not valid JSON"), err.toString());
+        assertTrue(err.toString().contains("--retriever graph needs --openie FILE"), err.toString());
+        err.getBuffer().setLength(0);
+        rc = cl.execute("eval", "retrieval", "--corpus", corpus.toString(), "--questions", questions.toString(),
+                "--retriever", "graph", "--openie", dir.resolve("missing.json").toString());
+        assertEquals(1, rc);
+        assertTrue(err.toString().contains("OpenIE file not found") && err.toString().contains("missing.json"),
+                err.toString());
     }
 }

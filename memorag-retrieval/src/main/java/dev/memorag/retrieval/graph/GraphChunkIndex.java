@@ -170,16 +170,6 @@ public final class GraphChunkIndex implements ChunkIndex {
         }
     }
 
-    /** Dense retrieval over the same passage embeddings, for comparisons with the same embedder. */
-    public List<List<Hit>> denseAll(List<String> queries, int k) {
-        lock.readLock().lock();
-        try {
-            return retriever.denseAll(queries, k);
-        } finally {
-            lock.readLock().unlock();
-        }
-    }
-
     @Override
     public void save(Path directory) {
         lock.writeLock().lock();

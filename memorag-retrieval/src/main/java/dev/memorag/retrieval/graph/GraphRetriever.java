@@ -74,23 +74,6 @@ public final class GraphRetriever implements Retriever {
         return run(graph.snapshot(), query, graph.embedder().embedQuery(query), k);
     }
 
-    /**
-     * Plain dense retrieval over the graph's passage embeddings (the fallback path), for same-embedder comparisons.
-     */
-    public List<List<Hit>> denseAll(List<String> queries, int k) {
-        for (String q : queries) {
-            checkQuery(q, k);
-        }
-        GraphSnapshot s = graph.snapshot();
-        float[][] vecs = queries.isEmpty() ? new float[0][]
-                : graph.embedder().embed(queries, EmbedPurpose.QUERY);
-        List<List<Hit>> out = new ArrayList<>();
-        for (float[] q : vecs) {
-            out.add(fallback(s, VectorMath.scores(s.passageMatrix, s.passageCount(), q), k, List.of()).hits());
-        }
-        return out;
-    }
-
     private static void checkQuery(String query, int k) {
         if (query == null || query.isBlank()) {
             throw new InvalidInputException("graph retrieval query must not be blank");
