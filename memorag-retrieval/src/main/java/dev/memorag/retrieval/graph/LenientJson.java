@@ -22,7 +22,7 @@ final class LenientJson {
     }
 
     /**
-     * The parsed value with a flag teling whether it had to be repaired.
+     * The parsed value with a flag telling whether it had to be repaired.
      *
      * @param value the JSON object or array
      * @param repaired whether a truncated tail was dropped and brackets closed
