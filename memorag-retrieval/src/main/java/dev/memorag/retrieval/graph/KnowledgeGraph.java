@@ -27,7 +27,10 @@ import java.util.Set;
  *
  * <p>Incremental by construction: an insert embeds and searches neighbours only for new phrases (against all phrases)
  * and offers each new phrase to the existing phrases' neighbour lists, so inserting in batches yields exactly the
- * graph of one insert; a pair is one edge, never duplicated. Removing a passage removes the facts and phrases only it
+ * graph of one insert; a pair is one edge, never duplicated. (Exactly, given an embedder whose vectors do not depend
+ * on which texts share a batch: dynamically quantised ONNX models such as bge-small-en-v1.5-q compute one activation
+ * scale per batch, so their vectors move by about 1e-2 with the batch; configure batch size 1 for bit-identical
+ * graphs.) Removing a passage removes the facts and phrases only it
  * supported; neighbour lists that lose a member while full are recomputed. Every mutation validates and embeds first
  * and changes nothing when that fails.
  *
