@@ -54,16 +54,9 @@ public record Fact(String subject, String relation, String object) {
         return new Fact(s, r, o);
     }
 
-    /**
-     * The text embedded for query-to-fact matching: the triple as first written by the extractor, original case kept
-     * (the embedder reads "(Marie Curie, born in, Warsaw)" better than the lower-cased key), whitespace collapsed.
-     */
-    public static String embeddingText(Triple raw) {
-        return "(" + collapse(raw.subject()) + ", " + collapse(raw.relation()) + ", " + collapse(raw.object()) + ")";
-    }
-
-    private static String collapse(String s) {
-        return s.strip().replaceAll("\\s+", " ");
+    /** The text embedded for query-to-fact matching. */
+    public String text() {
+        return "(" + subject + ", " + relation + ", " + object + ")";
     }
 
     static String abbreviate(String s) {

@@ -151,7 +151,6 @@ public final class GraphStore {
                 writeString(out, f.fact.subject());
                 writeString(out, f.fact.relation());
                 writeString(out, f.fact.object());
-                writeString(out, f.text);
                 writeVector(out, f.vector);
             }
             out.writeInt(g.passageEntries().size());
@@ -213,8 +212,7 @@ public final class GraphStore {
                 if (!byText.containsKey(f.subject()) || !byText.containsKey(f.object())) {
                     throw new CorruptDataException(file + ": fact " + i + " names a phrase that is not stored");
                 }
-                String text = readString(in, file);
-                facts.add(new KnowledgeGraph.FactEntry(f, text, readVector(in, dim)));
+                facts.add(new KnowledgeGraph.FactEntry(f, readVector(in, dim)));
             }
             int nPassages = count(in, file, "passages");
             List<KnowledgeGraph.PassageEntry> passages = new ArrayList<>(nPassages);

@@ -82,7 +82,6 @@ public final class KnowledgeGraph {
             }
         }
         List<String> dropped = new ArrayList<>();
-        Map<Fact, String> factTexts = new HashMap<>();
         List<List<Fact>> itemFacts = new ArrayList<>();
         Set<String> newPhraseTexts = new LinkedHashSet<>();
         Set<Fact> newFacts = new LinkedHashSet<>();
@@ -96,8 +95,6 @@ public final class KnowledgeGraph {
                     continue;
                 }
                 kept.add(f);
-                // The first wording seen names the fact for embedding (insertion order, so batching cannot change it).
-                factTexts.putIfAbsent(f, Fact.embeddingText(item.triples().get(t)));
                 for (String p : List.of(f.subject(), f.object())) {
                     if (!phrases.containsKey(p)) {
                         newPhraseTexts.add(p);
@@ -118,11 +115,11 @@ public final class KnowledgeGraph {
         List<String> phraseList = new ArrayList<>(newPhraseTexts);
         float[][] phraseVecs = embed(phraseList, "phrases", progress);
         List<Fact> factList = new ArrayList<>(newFacts);
-        List<String> newFactTexts = new ArrayList<>();
+        List<String> factTexts = new ArrayList<>();
         for (Fact f : factList) {
-            newFactTexts.add(factTexts.get(f));
+            factTexts.add(f.text());
         }
-        float[][] factVecs = embed(newFactTexts, "facts", progress);
+        float[][] factVecs = embed(factTexts, "facts", progress);
 
         List<PhraseEntry> created = new ArrayList<>();
         for (int i = 0; i < phraseList.size(); i++) {
@@ -137,7 +134,7 @@ public final class KnowledgeGraph {
         }
         updatedOld.forEach((p, list) -> p.neighbors = list);
         for (int i = 0; i < factList.size(); i++) {
-            facts.put(factList.get(i), new FactEntry(factList.get(i), newFactTexts.get(i), factVecs[i]));
+            facts.put(factList.get(i), new FactEntry(factList.get(i), factVecs[i]));
         }
         for (int i = 0; i < items.size(); i++) {
             Chunk chunk = items.get(i).passage();
@@ -487,13 +484,11 @@ public final class KnowledgeGraph {
 
     static final class FactEntry {
         final Fact fact;
-        final String text;
         final float[] vector;
         int passageCount;
 
-        FactEntry(Fact fact, String text, float[] vector) {
+        FactEntry(Fact fact, float[] vector) {
             this.fact = fact;
-            this.text = text;
             this.vector = vector;
         }
     }
