@@ -354,6 +354,14 @@ public final class HnswIndex implements VectorIndex, VectorLookup {
 
         public HnswIndex build() {
             try {
+                if (mmapDirectory != null && Files.isDirectory(mmapDirectory)) {
+                    try (var entries = Files.list(mmapDirectory)) {
+                        if (entries.findAny().isPresent()) {
+                            throw new InvalidInputException("HNSW mmap directory " + mmapDirectory
+                                    + " is not empty; use HnswIndex.load to read a saved index");
+                        }
+                    }
+                }
                 Directory d = mmapDirectory == null ? new ByteBuffersDirectory() : new MMapDirectory(mmapDirectory);
                 return new HnswIndex(this, d);
             } catch (IOException e) {
