@@ -61,6 +61,9 @@ final class RetrievalEvalSupport {
         @Option(names = "--out", description = "also write the JSON report to this file")
         Path out;
 
+        @Option(names = "--cache-dir", description = "cache embeddings in this directory (repeated runs skip the model)")
+        Path cacheDir;
+
         @Option(names = "--openie", description = "graph: HippoRAG OpenIE JSON with the corpus' precomputed triples")
         Path openie;
 
@@ -78,7 +81,8 @@ final class RetrievalEvalSupport {
             if (kind() == ChunkIndexKind.BM25) {
                 return null;
             }
-            return Providers.embedder(embedder == null ? defaultReference : embedder, ProviderOptions.EMPTY);
+            Embedder e = Providers.embedder(embedder == null ? defaultReference : embedder, ProviderOptions.EMPTY);
+            return cacheDir == null ? e : new dev.memorag.retrieval.embed.CachingEmbedder(e, cacheDir);
         }
 
         String embedderName(Embedder e) {

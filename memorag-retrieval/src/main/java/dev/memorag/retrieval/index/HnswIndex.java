@@ -32,11 +32,9 @@ import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.NumericDocValues;
-import org.apache.lucene.index.ReaderUtil;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.search.IndexSearcher;
-import org.apache.lucene.search.KnnFloatVectorQuery;
 import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.store.ByteBuffersDirectory;
@@ -145,36 +143,60 @@ public final class HnswIndex implements VectorIndex, VectorLookup {
 
     @Override
     public List<ScoredId> search(float[] query, int k) {
+        return search(query, k, efSearch);
+    }
+
+    /** Like {@link #search(float[], int)} with a per-call search beam {@code ef} (at least {@code k} is used). */
+    public List<ScoredId> search(float[] query, int k, int ef) {
         Objects.requireNonNull(query, "query");
         if (query.length != dimension) {
             throw new InvalidInputException("query dimension " + query.length + " != index dimension " + dimension);
         }
-        if (k <= 0) {
-            throw new InvalidInputException("k must be > 0, was " + k);
+        if (k <= 0 || ef <= 0) {
+            throw new InvalidInputException("k and ef must be > 0, were " + k + ", " + ef);
         }
         IndexSearcher s = searcher;
         checkOpen();
+        int beam = Math.max(k, ef);
         try {
-            // Lucene's k is the search beam; a wider beam than k buys recall.
-            TopDocs top = s.search(new KnnFloatVectorQuery(VEC, query, Math.max(k, efSearch)), Math.max(k, efSearch));
-            List<LeafReaderContext> leaves = s.getIndexReader().leaves();
-            List<ScoredId> out = new ArrayList<>(Math.min(k, top.scoreDocs.length));
-            for (ScoreDoc sd : top.scoreDocs) {
-                if (out.size() == k) {
-                    break;
+            // Search each segment's graph directly (no query rewrite); after add() there is a single segment.
+            List<long[]> docs = new ArrayList<>();
+            List<Float> scores = new ArrayList<>();
+            for (LeafReaderContext leaf : s.getIndexReader().leaves()) {
+                TopDocs top = leaf.reader().searchNearestVectors(VEC, query, beam, leaf.reader().getLiveDocs(),
+                        Integer.MAX_VALUE);
+                if (top == null) {
+                    continue;
                 }
-                LeafReaderContext leaf = leaves.get(ReaderUtil.subIndex(sd.doc, leaves));
-                NumericDocValues dv = leaf.reader().getNumericDocValues(ID);
-                if (dv == null || !dv.advanceExact(sd.doc - leaf.docBase)) {
-                    throw new StateException("HNSW document " + sd.doc + " has no id");
+                NumericDocValues dv = null;
+                int lastDoc = -1;
+                for (ScoreDoc sd : top.scoreDocs) {
+                    if (dv == null || sd.doc <= lastDoc) {
+                        // Doc values iterate forward only; re-open for out-of-order docs.
+                        dv = leaf.reader().getNumericDocValues(ID);
+                    }
+                    if (dv == null || !dv.advanceExact(sd.doc)) {
+                        throw new StateException("HNSW document " + sd.doc + " has no id");
+                    }
+                    lastDoc = sd.doc;
+                    docs.add(new long[] {dv.longValue()});
+                    scores.add(sd.score);
                 }
+            }
+            Integer[] order = new Integer[docs.size()];
+            for (int i = 0; i < order.length; i++) {
+                order[i] = i;
+            }
+            Arrays.sort(order, (a, b) -> Float.compare(scores.get(b), scores.get(a)));
+            List<ScoredId> out = new ArrayList<>(Math.min(k, order.length));
+            for (int i = 0; i < Math.min(k, order.length); i++) {
                 // Lucene reports (1 + dot) / 2 for DOT_PRODUCT.
-                out.add(new ScoredId(dv.longValue(), 2 * sd.score - 1));
+                out.add(new ScoredId(docs.get(order[i])[0], 2 * scores.get(order[i]) - 1));
             }
             return out;
         } catch (org.apache.lucene.store.AlreadyClosedException e) {
             checkOpen();
-            return search(query, k);
+            return search(query, k, ef);
         } catch (IOException e) {
             throw new StateException("HNSW search failed: " + e.getMessage(), e);
         }
@@ -354,6 +376,14 @@ public final class HnswIndex implements VectorIndex, VectorLookup {
 
         public HnswIndex build() {
             try {
+                if (mmapDirectory != null && Files.isDirectory(mmapDirectory)) {
+                    try (var entries = Files.list(mmapDirectory)) {
+                        if (entries.findAny().isPresent()) {
+                            throw new InvalidInputException("HNSW mmap directory " + mmapDirectory
+                                    + " is not empty; use HnswIndex.load to read a saved index");
+                        }
+                    }
+                }
                 Directory d = mmapDirectory == null ? new ByteBuffersDirectory() : new MMapDirectory(mmapDirectory);
                 return new HnswIndex(this, d);
             } catch (IOException e) {

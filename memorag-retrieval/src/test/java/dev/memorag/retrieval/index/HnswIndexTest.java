@@ -69,4 +69,16 @@ class HnswIndexTest {
                 e.getMessage());
         assertThrows(InvalidInputException.class, () -> HnswIndex.builder(0));
     }
+
+    @Test
+    void mmapDirectoryBacksTheGraph(@TempDir Path dir) {
+        Path lucene = dir.resolve("mm");
+        float[][] base = FlatIndexTest.unitVectors(100, 8, 15);
+        try (HnswIndex index = HnswIndex.builder(8).mmapDirectory(lucene).build()) {
+            index.add(FlatIndexTest.ids(100, 0), base);
+            assertEquals(42L, index.search(base[42], 1).get(0).id());
+        }
+        var e = assertThrows(InvalidInputException.class, () -> HnswIndex.builder(8).mmapDirectory(lucene).build());
+        assertTrue(e.getMessage().contains("not empty"), e.getMessage());
+    }
 }
