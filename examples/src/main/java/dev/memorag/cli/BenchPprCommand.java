@@ -14,8 +14,7 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code memorag bench ppr}: Personalized PageRank latency on a seeded random weighted graph, with a HippoRAG-style
- * reset vector (every node a small dense seed, five strong phrase seeds). Weights are float32 values by default, as in
- * the knowledge graph (cosines, counts), which lets PageRank read them as floats.
+ * reset vector (every node a small dense seed, five strong phrase seeds).
  */
 @Command(name = "ppr", mixinStandardHelpOptions = true,
         description = "Personalized PageRank latency on a random graph (JSON report).")
@@ -35,10 +34,6 @@ public final class BenchPprCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Random seed (default ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--double-weights", description = "Use weights that need float64 (general path); by default"
-            + " weights are float32 values like the knowledge graph's cosines and counts.")
-    boolean doubleWeights;
-
     @Option(names = "--json", description = "Print only the JSON report.")
     boolean json;
 
@@ -55,7 +50,7 @@ public final class BenchPprCommand implements Callable<Integer> {
         for (int e = 0; e < edges; e++) {
             from[e] = rnd.nextInt(nodes);
             to[e] = rnd.nextInt(nodes);
-            w[e] = doubleWeights ? 0.1 + rnd.nextDouble() : 0.1f + rnd.nextFloat();
+            w[e] = 0.1 + rnd.nextDouble();
         }
         long t0 = System.nanoTime();
         CsrGraph g = CsrGraph.fromEdges(nodes, from, to, w, edges);
@@ -90,7 +85,6 @@ public final class BenchPprCommand implements Callable<Integer> {
         out.put("nodes", nodes);
         out.put("edges", edges);
         out.put("csr_entries", g.entryCount());
-        out.put("weights", doubleWeights ? "float64" : "float32-exact");
         out.put("damping", ppr.damping());
         out.put("build_ms", round(buildMs));
         out.put("queries", queries);

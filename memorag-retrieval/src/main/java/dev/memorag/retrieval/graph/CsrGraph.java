@@ -17,22 +17,13 @@ public final class CsrGraph {
     private final int[] columns;
     private final double[] weights;
     private final double[] strength;
-    /** The weights as float32 when every one is exactly a float (cosines, counts): halves PageRank's memory reads. */
-    private final float[] exactFloatWeights;
 
     private CsrGraph(int nodeCount, int[] rowStart, int[] columns, double[] weights) {
         this.nodeCount = nodeCount;
         this.rowStart = rowStart;
         this.columns = columns;
         this.weights = weights;
-        float[] f = new float[weights.length];
-        for (int k = 0; k < weights.length && f != null; k++) {
-            f[k] = (float) weights[k];
-            if (f[k] != weights[k]) {
-                f = null;
-            }
-        }
-        this.exactFloatWeights = f;
+
         this.strength = new double[nodeCount];
         for (int i = 0; i < nodeCount; i++) {
             double s = 0;
@@ -188,11 +179,6 @@ public final class CsrGraph {
 
     double[] weightArray() {
         return weights;
-    }
-
-    /** Null unless every weight is exactly representable as a float. */
-    float[] exactFloatWeightArray() {
-        return exactFloatWeights;
     }
 
     double[] strengthArray() {

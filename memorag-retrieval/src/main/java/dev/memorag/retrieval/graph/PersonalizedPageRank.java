@@ -95,10 +95,8 @@ public final class PersonalizedPageRank {
         }
         int iterations = 0;
         double change = Double.POSITIVE_INFINITY;
-        float[] wf = graph.exactFloatWeightArray();
         while (change >= tolerance && iterations < maxIterations) {
-            change = wf != null ? sweep(start, cols, wf, s, base, selfTerm, invDiag, y, d, omega)
-                    : sweep(start, cols, w, s, base, selfTerm, invDiag, y, d, omega);
+            change = sweep(start, cols, w, s, base, selfTerm, invDiag, y, d, omega);
             iterations++;
         }
         if (change >= tolerance) {
@@ -129,26 +127,6 @@ public final class PersonalizedPageRank {
             }
             double yi = y[i];
             // The row sum included the self-loop with the old value; Gauss-Seidel solves for the diagonal.
-            double gs = (base[i] + d * acc - selfTerm[i] * yi) * invDiag[i];
-            double next = yi + omega * (gs - yi);
-            change += Math.abs(next - yi) * s[i];
-            y[i] = next;
-        }
-        return change;
-    }
-
-    /** The same sweep reading float32 weights (exactly equal to the doubles, so results are identical). */
-    private static double sweep(int[] start, int[] cols, float[] w, double[] s, double[] base, double[] selfTerm,
-            double[] invDiag, double[] y, double d, double omega) {
-        double change = 0;
-        int n = s.length;
-        for (int i = 0; i < n; i++) {
-            int end = start[i + 1];
-            double acc = 0;
-            for (int k = start[i]; k < end; k++) {
-                acc += w[k] * y[cols[k]];
-            }
-            double yi = y[i];
             double gs = (base[i] + d * acc - selfTerm[i] * yi) * invDiag[i];
             double next = yi + omega * (gs - yi);
             change += Math.abs(next - yi) * s[i];
