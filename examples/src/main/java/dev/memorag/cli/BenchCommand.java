@@ -7,6 +7,9 @@ import picocli.CommandLine.Command;
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (JSON reports).",
         subcommands = {
             // Register bench subcommands here, one per line.
+            BenchEmbedCommand.class,
+            BenchIndexCommand.class,
+            BenchPprCommand.class,
             LlmBenchCommand.class,
             MakeModelCommand.class,
         })
