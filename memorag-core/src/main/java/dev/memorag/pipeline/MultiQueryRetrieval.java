@@ -62,7 +62,8 @@ public final class MultiQueryRetrieval {
     }
 
     /** Convenience for a plain {@link Retriever}: one query at a time. */
-    public List<Hit> retrieve(List<String> queries, Retriever retriever, Function<String, Integer> documentOrdinal) {
+    public List<Hit> retrieveEach(List<String> queries, Retriever retriever,
+            Function<String, Integer> documentOrdinal) {
         return retrieve(queries, (qs, k) -> {
             List<List<Hit>> out = new ArrayList<>(qs.size());
             for (String q : qs) {

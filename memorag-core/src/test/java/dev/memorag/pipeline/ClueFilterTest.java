@@ -12,7 +12,7 @@ class ClueFilterTest {
     void englishKeepsLinesWithMoreThanThreeWordsAndStripsNumbering() {
         String recall = """
                 1. Alice followed the White Rabbit down the hole.
-                2) The Queen of Hearts
+                2) Queen of Hearts
                 - The Cheshire Cat grinned from the tree
                 * short line here
                 (3) Who gave Alice the advice about mushrooms?

@@ -56,7 +56,7 @@ class MultiQueryRetrievalTest {
     @Test
     void plainRetrieverIsCalledOncePerQuery() {
         MultiQueryRetrieval mq = new MultiQueryRetrieval(1, EvidenceOrder.DOCUMENT_POSITION);
-        List<Hit> merged = mq.retrieve(List.of("two", "zero"),
+        List<Hit> merged = mq.retrieveEach(List.of("two", "zero"),
                 (String q, int k) -> q.equals("two") ? List.of(new Hit(A2, 1)) : List.of(new Hit(A0, 1)), ORDER::get);
         assertEquals(List.of("a#0", "a#2"), ids(merged));
     }
