@@ -232,8 +232,7 @@ public final class MemoRAG implements AutoCloseable {
         lock.writeLock().lock();
         try {
             requireOpen();
-            boolean same = !documents.isEmpty() && documents.equals(docs);
-            if (same) {
+            if (!documents.isEmpty() && documents.equals(docs)) {
                 if (saveDir != null && !saveDir.toAbsolutePath().equals(absolute(this.saveDir))) {
                     guardTarget(saveDir, mode);
                     save(saveDir);
@@ -249,37 +248,42 @@ public final class MemoRAG implements AutoCloseable {
             if (saveDir != null) {
                 guardTarget(saveDir, mode);
             }
-            long t0 = System.nanoTime();
-            Language lang = config.language != null ? config.language : Language.detect(docs.get(0).text());
-            int size = config.chunkTokens > 0 ? config.chunkTokens
-                    : lang == Language.ZH ? DEFAULT_CHUNK_TOKENS_ZH : DEFAULT_CHUNK_TOKENS;
-            clearState();
-            language = lang;
-            chunkTokens = size;
-            ensureEmbedder(lang);
-            List<Chunk> chunks = chunk(docs);
-            ChunkIndexProvider provider = config.chunkIndexProvider != null ? config.chunkIndexProvider
-                    : config.chunkIndexKind != null ? ChunkIndexProviders.require(config.chunkIndexKind)
-                    : ChunkIndexProviders.defaultProvider();
-            index = provider.create(embedder, options);
-            indexKind = provider.kind();
-            index.add(chunks, config.progress);
-            if (memory != null) {
-                memory.memorize(joined(docs), prompts(), config.progress);
-            }
-            setDocuments(docs);
-            LOG.info("memorised {} document(s), {} chunks, {} characters in {} ms", docs.size(), chunks.size(),
-                    totalChars(docs), (System.nanoTime() - t0) / 1_000_000);
-            if (saveDir != null) {
-                save(saveDir);
-            }
-        } catch (RuntimeException e) {
-            if (documents.isEmpty() || !documents.equals(docs)) {
+            try {
+                memorizeNew(docs, saveDir);
+            } catch (RuntimeException e) {
                 clearState();
+                throw e;
             }
-            throw e;
         } finally {
             lock.writeLock().unlock();
+        }
+    }
+
+    private void memorizeNew(List<Document> docs, Path saveDir) {
+        long t0 = System.nanoTime();
+        Language lang = config.language != null ? config.language : Language.detect(docs.get(0).text());
+        int size = config.chunkTokens > 0 ? config.chunkTokens
+                : lang == Language.ZH ? DEFAULT_CHUNK_TOKENS_ZH : DEFAULT_CHUNK_TOKENS;
+        clearState();
+        this.saveDir = null;
+        language = lang;
+        chunkTokens = size;
+        ensureEmbedder(lang);
+        List<Chunk> chunks = chunk(docs);
+        ChunkIndexProvider provider = config.chunkIndexProvider != null ? config.chunkIndexProvider
+                : config.chunkIndexKind != null ? ChunkIndexProviders.require(config.chunkIndexKind)
+                : ChunkIndexProviders.defaultProvider();
+        index = provider.create(embedder, options);
+        indexKind = provider.kind();
+        index.add(chunks, config.progress);
+        if (memory != null) {
+            memory.memorize(joined(docs), prompts(), config.progress);
+        }
+        setDocuments(docs);
+        LOG.info("memorised {} document(s), {} chunks, {} characters in {} ms", docs.size(), chunks.size(),
+                totalChars(docs), (System.nanoTime() - t0) / 1_000_000);
+        if (saveDir != null) {
+            save(saveDir);
         }
     }
 

@@ -35,8 +35,10 @@ public final class FakeChunkIndex implements ChunkIndex {
         this.embedderId = embedderId;
     }
 
+    /** Latin words, and every Han character on its own (Chinese has no spaces). */
     private static Set<String> words(String s) {
-        return new HashSet<>(Arrays.asList(s.toLowerCase(Locale.ROOT).split("[^\\p{L}\\p{N}]+")));
+        String spaced = s.toLowerCase(Locale.ROOT).replaceAll("(\\p{IsHan})", " $1 ");
+        return new HashSet<>(Arrays.asList(spaced.split("[^\\p{L}\\p{N}]+")));
     }
 
     @Override
@@ -83,7 +85,7 @@ public final class FakeChunkIndex implements ChunkIndex {
     @Override
     public void save(Path directory) {
         try {
-            JSON.writeValue(directory.resolve("fake-index.json"), Map.of("kind", "DENSE", "embedder", embedderId,
+            JSON.writeValue(directory.resolve("fake-index.json").toFile(), Map.of("kind", "DENSE", "embedder", embedderId,
                     "chunks", chunks));
         } catch (IOException e) {
             throw new MemoRagException("cannot save fake index: " + e.getMessage(), e);

@@ -1,0 +1,167 @@
+package dev.memorag.pipeline;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.memorag.CorruptDataException;
+import dev.memorag.InvalidInputException;
+import dev.memorag.MemoRagException;
+import dev.memorag.UnsupportedFormatException;
+import dev.memorag.api.ChunkIndex;
+import dev.memorag.api.Document;
+import dev.memorag.api.MemoryModel;
+import dev.memorag.api.ProgressListener;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Writes and reads a pipeline's save directory: {@code pipeline.json} ({@link PipelineDescriptor}),
+ * {@code documents.json} (the memorised texts, needed to re-memorise after a removal), {@code index/} (the chunk
+ * index's own files) and {@code memory/} (the memory model's state, when there is one).
+ *
+ * <p>Thread-safety: stateless; callers serialise writes to one directory.
+ */
+public final class PipelineStore {
+    static final String DESCRIPTOR = "pipeline.json";
+    static final String DOCUMENTS = "documents.json";
+    static final String INDEX = "index";
+    static final String MEMORY = "memory";
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    private PipelineStore() {
+    }
+
+    /**
+     * A save directory that was read and verified.
+     *
+     * <p>Thread-safety: immutable.
+     *
+     * @param descriptor the pipeline descriptor
+     * @param documents the memorised documents, in order
+     * @param indexDir the chunk index's directory
+     * @param memoryDir the memory state's directory (absent when memorised without a memory model)
+     */
+    public record Loaded(PipelineDescriptor descriptor, List<Document> documents, Path indexDir, Path memoryDir) {
+        public Loaded {
+            documents = List.copyOf(documents);
+        }
+    }
+
+    /** Whether {@code dir} already holds a pipeline save (so writing there would replace it). */
+    public static boolean holdsSave(Path dir) {
+        return Files.exists(dir.resolve(DESCRIPTOR));
+    }
+
+    /** Writes everything into a sibling temporary directory and moves it into place. */
+    public static void save(Path dir, PipelineDescriptor descriptor, List<Document> documents, ChunkIndex index,
+            MemoryModel memory, ProgressListener progress) {
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new InvalidInputException("save path " + dir + " exists and is not a directory");
+        }
+        Path abs = dir.toAbsolutePath();
+        Path parent = abs.getParent();
+        Path tmp = parent.resolve("." + abs.getFileName() + ".tmp-" + System.nanoTime());
+        Path old = parent.resolve("." + abs.getFileName() + ".old-" + System.nanoTime());
+        try {
+            Files.createDirectories(tmp);
+            progress.onProgress("save", 0, 3);
+            JSON.writeValue(tmp.resolve(DESCRIPTOR).toFile(), descriptor);
+            JSON.writeValue(tmp.resolve(DOCUMENTS).toFile(), documents);
+            Files.createDirectories(tmp.resolve(INDEX));
+            index.save(tmp.resolve(INDEX));
+            progress.onProgress("save", 1, 3);
+            if (memory != null) {
+                Files.createDirectories(tmp.resolve(MEMORY));
+                memory.saveState(tmp.resolve(MEMORY));
+            }
+            progress.onProgress("save", 2, 3);
+            if (Files.exists(abs)) {
+                Files.move(abs, old);
+            }
+            Files.move(tmp, abs);
+            deleteTree(old);
+            progress.onProgress("save", 3, 3);
+        } catch (IOException e) {
+            deleteQuietly(tmp);
+            throw new MemoRagException("cannot save to " + dir + ": " + e, e);
+        } catch (RuntimeException e) {
+            deleteQuietly(tmp);
+            throw e;
+        }
+    }
+
+    /** Reads and validates a save directory; nothing in it is modified. */
+    public static Loaded read(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new InvalidInputException("save directory " + dir + " does not exist");
+        }
+        Path descFile = dir.resolve(DESCRIPTOR);
+        PipelineDescriptor d;
+        try {
+            var tree = JSON.readTree(descFile.toFile());
+            String format = tree.path("format").asText("");
+            int version = tree.path("version").asInt(-1);
+            if (!PipelineDescriptor.FORMAT.equals(format)) {
+                throw new UnsupportedFormatException(descFile + ": field 'format' is '" + format + "', expected '"
+                        + PipelineDescriptor.FORMAT + "'");
+            }
+            if (version != PipelineDescriptor.VERSION) {
+                throw new UnsupportedFormatException(descFile + ": field 'version' is " + version
+                        + ", this library reads version " + PipelineDescriptor.VERSION);
+            }
+            d = JSON.treeToValue(tree, PipelineDescriptor.class);
+        } catch (NoSuchFileException | java.io.FileNotFoundException e) {
+            throw new InvalidInputException("save directory " + dir + " holds no " + DESCRIPTOR
+                    + " (not a MemoRAG save)");
+        } catch (JsonProcessingException e) {
+            throw new CorruptDataException(descFile + " is not a valid pipeline descriptor: "
+                    + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new MemoRagException("cannot read " + descFile + ": " + e.getMessage(), e);
+        }
+        Path docFile = dir.resolve(DOCUMENTS);
+        List<Document> docs;
+        try {
+            docs = List.of(JSON.readValue(docFile.toFile(), Document[].class));
+        } catch (IOException e) {
+            throw new CorruptDataException(docFile + " is unreadable: " + e.getMessage());
+        }
+        List<String> ids = new ArrayList<>();
+        docs.forEach(doc -> ids.add(doc.id()));
+        List<String> expected = d.documents().stream().map(PipelineDescriptor.DocumentInfo::id).toList();
+        if (!ids.equals(expected)) {
+            throw new CorruptDataException(docFile + ": documents " + ids + " differ from " + DESCRIPTOR + "'s "
+                    + expected);
+        }
+        return new Loaded(d, docs, dir.resolve(INDEX), dir.resolve(MEMORY));
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            deleteTree(p);
+        } catch (IOException ignored) {
+            // Best effort: a leftover temporary directory never replaces a save.
+        }
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path x : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(x);
+            }
+        }
+    }
+}
