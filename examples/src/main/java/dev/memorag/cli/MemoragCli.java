@@ -10,8 +10,13 @@ import picocli.CommandLine.Command;
         description = "Memory-augmented retrieval-augmented generation on the JVM.",
         subcommands = {
             // Register subcommands here, one per line, keeping the list sorted by class name.
+            AskCommand.class,
             BenchCommand.class,
+            DemoCommand.class,
             EvalCommand.class,
+            MemorizeCommand.class,
+            RecallCommand.class,
+            SummarizeCommand.class,
         })
 public final class MemoragCli implements Runnable {
 

@@ -102,6 +102,26 @@ public final class PipelineStore {
 
     /** Reads and validates a save directory; nothing in it is modified. */
     public static Loaded read(Path dir) {
+        PipelineDescriptor d = readDescriptor(dir);
+        Path docFile = dir.resolve(DOCUMENTS);
+        List<Document> docs;
+        try {
+            docs = List.of(JSON.readValue(docFile.toFile(), Document[].class));
+        } catch (IOException e) {
+            throw new CorruptDataException(docFile + " is unreadable: " + e.getMessage());
+        }
+        List<String> ids = new ArrayList<>();
+        docs.forEach(doc -> ids.add(doc.id()));
+        List<String> expected = d.documents().stream().map(PipelineDescriptor.DocumentInfo::id).toList();
+        if (!ids.equals(expected)) {
+            throw new CorruptDataException(docFile + ": documents " + ids + " differ from " + DESCRIPTOR + "'s "
+                    + expected);
+        }
+        return new Loaded(d, docs, dir.resolve(INDEX), dir.resolve(MEMORY));
+    }
+
+    /** Reads only the descriptor (cheap: no document texts), e.g. to see which components a save needs. */
+    public static PipelineDescriptor readDescriptor(Path dir) {
         if (!Files.isDirectory(dir)) {
             throw new InvalidInputException("save directory " + dir + " does not exist");
         }
@@ -129,21 +149,7 @@ public final class PipelineStore {
         } catch (IOException e) {
             throw new MemoRagException("cannot read " + descFile + ": " + e.getMessage(), e);
         }
-        Path docFile = dir.resolve(DOCUMENTS);
-        List<Document> docs;
-        try {
-            docs = List.of(JSON.readValue(docFile.toFile(), Document[].class));
-        } catch (IOException e) {
-            throw new CorruptDataException(docFile + " is unreadable: " + e.getMessage());
-        }
-        List<String> ids = new ArrayList<>();
-        docs.forEach(doc -> ids.add(doc.id()));
-        List<String> expected = d.documents().stream().map(PipelineDescriptor.DocumentInfo::id).toList();
-        if (!ids.equals(expected)) {
-            throw new CorruptDataException(docFile + ": documents " + ids + " differ from " + DESCRIPTOR + "'s "
-                    + expected);
-        }
-        return new Loaded(d, docs, dir.resolve(INDEX), dir.resolve(MEMORY));
+        return d;
     }
 
     private static void deleteQuietly(Path p) {

@@ -1,0 +1,105 @@
+package dev.memorag.cli;
+
+import dev.memorag.MemoRAG;
+import dev.memorag.api.ChunkIndexKind;
+import dev.memorag.api.Generator;
+import dev.memorag.api.Language;
+import dev.memorag.api.ProgressListener;
+import dev.memorag.generation.Generators;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/**
+ * The model options shared by the pipeline commands ({@code memorize}, {@code ask}, {@code summarize},
+ * {@code recall}, {@code demo}). References accept a local path, a Hugging Face id (resolved through the local cache,
+ * downloaded only with {@code --download}) or, for the generator, an OpenAI-compatible endpoint.
+ *
+ * <p>Thread-safety: not thread-safe (picocli fills it once per command).
+ */
+final class PipelineOptions {
+    @Option(names = "--memory-model", paramLabel = "REF",
+            description = "Memory model: a MemoRAG beacon checkpoint (path or hub id), lite:<chat model> for "
+                    + "MemoRAG-Lite, or another memory model reference.")
+    String memoryModel;
+
+    @Option(names = "--embedder", paramLabel = "REF",
+            description = "Embedder (default: bge-small-en-v1.5-q, or bge-small-zh-v1.5-q for Chinese; bundled).")
+    String embedder;
+
+    @Option(names = "--generator", paramLabel = "REF",
+            description = "Generator: openai:<model>, deepseek:<model>, azure:<deployment>, http(s)://host/v1#model, "
+                    + "or a local chat model (default: the memory model; else OPENAI_API_KEY / OPENAI_BASE_URL).")
+    String generator;
+
+    @Option(names = "--index", paramLabel = "KIND",
+            description = "Chunk index: dense, bm25 or hybrid (default: hybrid when available).")
+    ChunkIndexKind index;
+
+    @Option(names = "--chunk-tokens", paramLabel = "N",
+            description = "Retrieval chunk size in tokens (default 512, 2048 for Chinese).")
+    Integer chunkTokens;
+
+    @Option(names = "--language", paramLabel = "LANG", description = "en or zh (default: detected).")
+    Language language;
+
+    @Option(names = "--download", description = "Allow downloading models from the Hugging Face hub.")
+    boolean download;
+
+    @Option(names = "--device", paramLabel = "DEVICE", description = "cpu, gpu or auto (default: provider's choice).")
+    String device;
+
+    @Option(names = "--beacon-ratio", paramLabel = "R", description = "Beacon compression ratio of the memory model.")
+    Integer beaconRatio;
+
+    /** A builder with these options; {@code envGenerator} is used when no generator is given on the command line. */
+    MemoRAG.Builder builder(ProgressListener progress, Generator envGenerator) {
+        MemoRAG.Builder b = MemoRAG.builder().progress(progress).allowDownload(download);
+        if (memoryModel != null) {
+            b.memoryModel(memoryModel);
+        }
+        if (embedder != null) {
+            b.embedder(embedder);
+        }
+        if (generator != null) {
+            b.generator(generator);
+        } else if (envGenerator != null) {
+            b.generator(envGenerator);
+        }
+        if (index != null) {
+            b.chunkIndex(index);
+        }
+        if (chunkTokens != null) {
+            b.chunkTokens(chunkTokens);
+        }
+        if (language != null) {
+            b.language(language);
+        }
+        if (device != null) {
+            b.device(device);
+        }
+        if (beaconRatio != null) {
+            b.beaconRatio(beaconRatio);
+        }
+        return b;
+    }
+
+    /** Whether the environment configures a remote generator (OpenAI, Azure OpenAI, DeepSeek variables). */
+    static boolean environmentHasGenerator(Map<String, String> env) {
+        for (String k : new String[] {Generators.OPENAI_API_KEY, Generators.OPENAI_BASE_URL,
+                Generators.AZURE_OPENAI_API_KEY, Generators.DEEPSEEK_API_KEY}) {
+            String v = env.get(k);
+            if (v != null && !v.isBlank()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The environment's generator when neither {@code --generator} nor a memory model will answer, else null. */
+    Generator environmentGenerator(boolean memoryModelAnswers) {
+        if (generator != null || memoryModelAnswers || !environmentHasGenerator(System.getenv())) {
+            return null;
+        }
+        return Generators.fromEnvironment();
+    }
+}
