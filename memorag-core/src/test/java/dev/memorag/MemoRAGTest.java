@@ -453,4 +453,37 @@ class MemoRAGTest {
         MemoRagException e = assertThrows(MemoRagException.class, () -> MemoRAG.load(empty, builder(memory(), null)));
         assertTrue(e.getMessage().contains(empty.toString()), e.getMessage());
     }
+
+    @Test
+    void badInputNeverLosesWhatIsSaved() throws IOException {
+        Path dir = tmp.resolve("keep");
+        try (MemoRAG rag = builder(memory(), new FakeGenerator(Integer.MAX_VALUE)).build()) {
+            rag.memorize(BOOK, dir);
+            Map<String, byte[]> saved = snapshot(dir);
+            Answer before = rag.query(QUESTION);
+            assertThrows(InvalidInputException.class, () -> rag.memorize("", dir, MemorizeMode.REPLACE));
+            assertThrows(InvalidInputException.class,
+                    () -> rag.memorize("x".repeat(10 * 1024 * 1024), dir, MemorizeMode.REPLACE));
+            assertThrows(InvalidInputException.class, () -> rag.add(List.of(new Document("bin", "a\0b"))));
+            assertSameFiles(saved, snapshot(dir));
+            Answer after = rag.query(QUESTION);
+            assertEquals(before.text(), after.text());
+            assertEquals(before.evidence(), after.evidence());
+        }
+    }
+
+    @Test
+    void aSaveFromAnotherFormatVersionIsAClearError() throws IOException {
+        Path dir = tmp.resolve("v");
+        try (MemoRAG rag = builder(memory(), null).build()) {
+            rag.memorize(BOOK, dir);
+        }
+        Path descriptor = dir.resolve("pipeline.json");
+        Files.writeString(descriptor, Files.readString(descriptor).replace("\"version\" : 1", "\"version\" : 99"));
+        Map<String, byte[]> saved = snapshot(dir);
+        UnsupportedFormatException e = assertThrows(UnsupportedFormatException.class,
+                () -> MemoRAG.load(dir, builder(memory(), null)));
+        assertEquals(descriptor + ": field 'version' is 99, this library reads version 1", e.getMessage());
+        assertSameFiles(saved, snapshot(dir));
+    }
 }

@@ -22,11 +22,16 @@ import java.util.Set;
  *
  * <p>Files are decoded as UTF-8 strictly: invalid bytes are an error naming the file and the byte offset, never
  * silently replaced, because a memory built from mojibake answers wrongly without anyone noticing. A byte-order mark
- * is skipped. Texts containing NUL characters are rejected as binary.
+ * is skipped. Texts containing NUL characters are rejected as binary, and so are texts with a run of more than
+ * {@value #MAX_UNBROKEN_RUN} characters holding no whitespace and no punctuation: no prose (English or Chinese) has
+ * one, while minified data, base64 blobs and dumps do, and chunking or embedding them would cost minutes for nothing.
  *
  * <p>Thread-safety: stateless and thread-safe.
  */
 public final class TextInputs {
+    /** Longest accepted run of characters with no whitespace and no punctuation. */
+    public static final int MAX_UNBROKEN_RUN = 10_000;
+
     private TextInputs() {
     }
 
@@ -71,6 +76,27 @@ public final class TextInputs {
         if (nul >= 0) {
             throw new InvalidInputException(what + " looks binary: NUL character at character offset " + nul);
         }
+        int run = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isWhitespace(c) || isPunctuation(c)) {
+                run = 0;
+            } else if (++run > MAX_UNBROKEN_RUN) {
+                int start = i - run + 1;
+                throw new InvalidInputException(what + " is not prose: more than " + MAX_UNBROKEN_RUN
+                        + " characters without a space or punctuation starting at character offset " + start
+                        + " (minified data, base64 or a dump?); split or clean it before memorising");
+            }
+        }
+    }
+
+    private static boolean isPunctuation(char c) {
+        return switch (Character.getType(c)) {
+            case Character.CONNECTOR_PUNCTUATION, Character.DASH_PUNCTUATION, Character.START_PUNCTUATION,
+                    Character.END_PUNCTUATION, Character.INITIAL_QUOTE_PUNCTUATION,
+                    Character.FINAL_QUOTE_PUNCTUATION, Character.OTHER_PUNCTUATION -> true;
+            default -> false;
+        };
     }
 
     /** Validates every document and checks that ids are distinct (from each other and from {@code existingIds}). */
