@@ -1,0 +1,477 @@
+package dev.memorag.store;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.memorag.CorruptDataException;
+import dev.memorag.InvalidInputException;
+import dev.memorag.MemoRagException;
+import dev.memorag.StateException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A verified save directory (see {@link SaveFormat}): {@link #write} creates or atomically replaces one,
+ * {@link #open} checks one and gives access to its manifest and files.
+ *
+ * <p>Thread-safety: an opened instance is thread-safe. {@link #write} is safe to call from several threads and
+ * processes: all but one concurrent writer of the same target fail with {@link StateException}.
+ */
+public final class SaveDirectory {
+    private static final Logger LOG = LoggerFactory.getLogger(SaveDirectory.class);
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final int HASH_BUFFER = 1 << 20;
+
+    private final Path dir;
+    private final Manifest manifest;
+    private final Verification verification;
+    /** Files whose sha256 was checked (all of them under {@link Verification#FULL}). */
+    private final Set<String> verified = ConcurrentHashMap.newKeySet();
+
+    private SaveDirectory(Path dir, Manifest manifest, Verification verification) {
+        this.dir = dir;
+        this.manifest = manifest;
+        this.verification = verification;
+    }
+
+    // ---------------------------------------------------------------- writing
+
+    /**
+     * Writes a save to {@code target}, replacing any previous save there atomically.
+     *
+     * <p>Steps: lock {@code <target>.lock}; fill the empty temporary sibling {@code .<name>.tmp} through
+     * {@code writer}; hash every file it wrote; write {@code manifest.json} last; flush files and directories to disk;
+     * move the old save aside, move the new one into place, delete the old one. On any failure the temporary
+     * directory is deleted and the previous save is left untouched.
+     *
+     * @param target the save directory (created or replaced); must not be an existing non-save directory
+     * @param components descriptor per component, recorded in the manifest
+     * @param writer fills the payload
+     * @return the manifest written
+     * @throws StateException when another writer holds the lock
+     * @throws InvalidInputException for bad arguments or a payload with links or a {@code manifest.json}
+     * @throws MemoRagException when writing fails (the previous save is kept)
+     */
+    public static Manifest write(Path target, Map<String, ComponentDescriptor> components, PayloadWriter writer) {
+        if (target == null) {
+            throw new InvalidInputException("SaveDirectory.write: target must not be null");
+        }
+        if (components == null) {
+            throw new InvalidInputException("SaveDirectory.write: components must not be null");
+        }
+        components.keySet().forEach(Manifest::checkComponentName);
+        if (writer == null) {
+            throw new InvalidInputException("SaveDirectory.write: writer must not be null");
+        }
+        Path abs = target.toAbsolutePath().normalize();
+        Path parent = abs.getParent();
+        if (parent == null) {
+            throw new InvalidInputException("SaveDirectory.write: target must not be a file system root: " + target);
+        }
+        String name = abs.getFileName().toString();
+        Path lockFile = parent.resolve(name + SaveFormat.LOCK_SUFFIX);
+        Path tmp = parent.resolve("." + name + SaveFormat.TEMP_SUFFIX);
+        Path old = parent.resolve("." + name + SaveFormat.OLD_SUFFIX);
+        long t0 = System.nanoTime();
+        try {
+            Files.createDirectories(parent);
+        } catch (IOException e) {
+            throw new MemoRagException("cannot create parent directory " + parent + ": " + e.getMessage(), e);
+        }
+        try (FileChannel lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                FileLock lock = acquire(lockChannel, lockFile, abs)) {
+            Manifest manifest;
+            try {
+                recover(abs, tmp, old);
+                checkReplaceable(abs);
+                Files.createDirectory(tmp);
+                runWriter(writer, tmp, abs);
+                List<FileEntry> files = hashPayload(tmp);
+                manifest = new Manifest(SaveFormat.FORMAT_VERSION, SaveFormat.libraryVersion(),
+                        Instant.now().truncatedTo(ChronoUnit.MILLIS), components, files);
+                Path mf = tmp.resolve(SaveFormat.MANIFEST);
+                Files.write(mf, JSON.writeValueAsBytes(manifest.toJson()), StandardOpenOption.CREATE_NEW,
+                        StandardOpenOption.WRITE);
+                fsync(mf);
+                fsyncDirectories(tmp);
+                replace(abs, tmp, old, parent);
+            } catch (IOException e) {
+                deleteQuietly(tmp);
+                throw new MemoRagException("cannot write save " + abs + ": " + e, e);
+            } catch (RuntimeException | Error e) {
+                deleteQuietly(tmp);
+                throw e;
+            }
+            LOG.info("saved {} ({} files, {} bytes) in {} ms", abs, manifest.files().size(), manifest.totalSize(),
+                    (System.nanoTime() - t0) / 1_000_000);
+            return manifest;
+        } catch (IOException e) {
+            // only opening or releasing the lock gets here
+            throw new MemoRagException("cannot use lock file " + lockFile + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static FileLock acquire(FileChannel channel, Path lockFile, Path target) throws IOException {
+        FileLock lock;
+        try {
+            lock = channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null; // held by another thread of this JVM
+        }
+        if (lock == null) {
+            throw new StateException("save " + target + " is being written by another writer: lock " + lockFile
+                    + " is held");
+        }
+        return lock;
+    }
+
+    /** Undoes what a crashed writer left behind (we hold the lock, so no writer is running). */
+    private static void recover(Path target, Path tmp, Path old) throws IOException {
+        if (Files.exists(tmp, LinkOption.NOFOLLOW_LINKS)) {
+            LOG.warn("deleting {} left by an interrupted write", tmp);
+            deleteRecursively(tmp);
+        }
+        if (Files.exists(old, LinkOption.NOFOLLOW_LINKS)) {
+            if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+                LOG.warn("deleting {} left by an interrupted write", old);
+                deleteRecursively(old);
+            } else {
+                LOG.warn("restoring {} from {} left by an interrupted write", target, old);
+                Files.move(old, target, StandardCopyOption.ATOMIC_MOVE);
+            }
+        }
+    }
+
+    /** Refuses to replace a file, or a directory holding something other than a save (it would be deleted). */
+    private static void checkReplaceable(Path target) throws IOException {
+        if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        if (!Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+            throw new InvalidInputException("save target " + target + " exists and is not a directory");
+        }
+        if (Files.exists(target.resolve(SaveFormat.MANIFEST), LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(target)) {
+            if (s.iterator().hasNext()) {
+                throw new InvalidInputException("save target " + target + " is a non-empty directory without "
+                        + SaveFormat.MANIFEST + "; refusing to replace it");
+            }
+        }
+    }
+
+    private static void runWriter(PayloadWriter writer, Path tmp, Path target) throws IOException {
+        try {
+            writer.write(tmp);
+        } catch (MemoRagException | IOException | Error e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new MemoRagException("payload writer for " + target + " failed: " + e, e);
+        }
+        if (Files.exists(tmp.resolve(SaveFormat.MANIFEST), LinkOption.NOFOLLOW_LINKS)) {
+            throw new InvalidInputException("payload writer for " + target + " must not create "
+                    + SaveFormat.MANIFEST);
+        }
+    }
+
+    /** Lists, hashes and flushes every payload file, sorted by path. */
+    private static List<FileEntry> hashPayload(Path root) throws IOException {
+        List<FileEntry> out = new ArrayList<>();
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                String rel = relative(root, file);
+                if (!attrs.isRegularFile()) {
+                    throw new InvalidInputException("payload must hold only regular files and directories, "
+                            + rel + " is a " + (attrs.isSymbolicLink() ? "link" : "special file"));
+                }
+                try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                    out.add(new FileEntry(rel, ch.size(), sha256(ch, file)));
+                    ch.force(true);
+                }
+                return FileVisitResult.CONTINUE;
+            }
+        });
+        return out;
+    }
+
+    private static String relative(Path root, Path file) {
+        StringBuilder sb = new StringBuilder();
+        for (Path seg : root.relativize(file)) {
+            if (sb.length() > 0) {
+                sb.append('/');
+            }
+            sb.append(seg);
+        }
+        return sb.toString();
+    }
+
+    private static void replace(Path target, Path tmp, Path old, Path parent) throws IOException {
+        boolean hadOld = Files.exists(target, LinkOption.NOFOLLOW_LINKS);
+        if (hadOld) {
+            Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+        }
+        try {
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException e) {
+            if (hadOld) {
+                Files.move(old, target, StandardCopyOption.ATOMIC_MOVE);
+            }
+            throw e;
+        }
+        fsyncDirectory(parent);
+        if (hadOld) {
+            try {
+                deleteRecursively(old);
+            } catch (IOException e) {
+                // the new save is in place; the next write removes the leftover
+                LOG.warn("could not delete previous save {}: {}", old, e.toString());
+            }
+        }
+    }
+
+    private static void fsync(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+    }
+
+    private static void fsyncDirectories(Path root) throws IOException {
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+                if (exc != null) {
+                    throw exc;
+                }
+                fsyncDirectory(d);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    /** Flushes a directory's entries; a no-op where the platform cannot open directories (Windows). */
+    private static void fsyncDirectory(Path d) {
+        try (FileChannel ch = FileChannel.open(d, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            LOG.debug("cannot fsync directory {}: {}", d, e.toString());
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            deleteRecursively(p);
+        } catch (IOException e) {
+            LOG.warn("could not delete {}: {}", p, e.toString());
+        }
+    }
+
+    private static void deleteRecursively(Path root) throws IOException {
+        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.delete(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+                if (exc != null) {
+                    throw exc;
+                }
+                Files.delete(d);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- reading
+
+    /** Opens and fully verifies a save ({@link Verification#FULL}). */
+    public static SaveDirectory open(Path dir) {
+        return open(dir, Verification.FULL);
+    }
+
+    /**
+     * Opens a save: parses {@code manifest.json}, checks the format version, and checks every listed file (existence,
+     * regular file inside the directory, size, and sha256 now or on first {@link #resolve} depending on
+     * {@code verification}). Never modifies anything on disk.
+     *
+     * @throws InvalidInputException when {@code dir} does not exist
+     * @throws dev.memorag.UnsupportedFormatException when {@code format_version} is unknown
+     * @throws CorruptDataException naming the file and what is wrong, for any other damage
+     */
+    public static SaveDirectory open(Path dir, Verification verification) {
+        if (dir == null || verification == null) {
+            throw new InvalidInputException("SaveDirectory.open: " + (dir == null ? "dir" : "verification")
+                    + " must not be null");
+        }
+        Path abs = dir.toAbsolutePath().normalize();
+        if (!Files.isDirectory(abs)) {
+            Path parent = abs.getParent();
+            Path old = parent == null ? null : parent.resolve("." + abs.getFileName() + SaveFormat.OLD_SUFFIX);
+            if (old != null && Files.isDirectory(old)) {
+                throw new CorruptDataException("save directory " + abs + " is missing but " + old
+                        + " exists: a write was interrupted; the next write restores it, or rename it back");
+            }
+            throw new InvalidInputException("save directory does not exist: " + abs);
+        }
+        Path mf = abs.resolve(SaveFormat.MANIFEST);
+        if (!Files.isRegularFile(mf, LinkOption.NOFOLLOW_LINKS)) {
+            throw new CorruptDataException(mf + " is missing: " + abs
+                    + " is not a save directory, or its write never completed");
+        }
+        JsonNode root;
+        try {
+            root = JSON.readTree(Files.readAllBytes(mf));
+        } catch (IOException e) {
+            throw new CorruptDataException(mf + ": not valid JSON: " + e.getMessage(), e);
+        }
+        Manifest manifest = Manifest.fromJson(root, mf);
+        SaveDirectory save = new SaveDirectory(abs, manifest, verification);
+        Path real;
+        try {
+            real = abs.toRealPath();
+        } catch (IOException e) {
+            throw new CorruptDataException("cannot resolve save directory " + abs + ": " + e.getMessage(), e);
+        }
+        long t0 = System.nanoTime();
+        for (FileEntry e : manifest.files()) {
+            save.checkFile(e, real, verification == Verification.FULL);
+        }
+        LOG.debug("opened {} ({} files, {} bytes, {}) in {} ms", abs, manifest.files().size(), manifest.totalSize(),
+                verification, (System.nanoTime() - t0) / 1_000_000);
+        return save;
+    }
+
+    private void checkFile(FileEntry e, Path realRoot, boolean hash) {
+        Path p = dir.resolve(e.path());
+        BasicFileAttributes attrs;
+        try {
+            attrs = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException ex) {
+            throw new CorruptDataException(p + ": listed in " + SaveFormat.MANIFEST + " but missing");
+        } catch (IOException ex) {
+            throw new CorruptDataException(p + ": cannot read attributes: " + ex.getMessage(), ex);
+        }
+        if (!attrs.isRegularFile()) {
+            throw new CorruptDataException(p + ": must be a regular file, found a "
+                    + (attrs.isSymbolicLink() ? "link" : attrs.isDirectory() ? "directory" : "special file"));
+        }
+        try {
+            if (!p.toRealPath().startsWith(realRoot)) {
+                throw new CorruptDataException(p + ": resolves outside the save directory " + dir
+                        + " (a linked parent directory)");
+            }
+        } catch (IOException ex) {
+            throw new CorruptDataException(p + ": cannot resolve: " + ex.getMessage(), ex);
+        }
+        if (attrs.size() != e.size()) {
+            throw new CorruptDataException(p + ": size is " + attrs.size() + " bytes, " + SaveFormat.MANIFEST
+                    + " lists " + e.size() + " (truncated or modified)");
+        }
+        if (hash) {
+            verifyHash(e, p);
+        }
+    }
+
+    private void verifyHash(FileEntry e, Path p) {
+        String actual;
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+            actual = sha256(ch, p);
+        } catch (IOException ex) {
+            throw new CorruptDataException(p + ": cannot read: " + ex.getMessage(), ex);
+        }
+        if (!actual.equals(e.sha256())) {
+            throw new CorruptDataException(p + ": sha256 is " + actual + ", " + SaveFormat.MANIFEST + " lists "
+                    + e.sha256() + " (file modified or damaged)");
+        }
+        verified.add(e.path());
+    }
+
+    /** The absolute path of the save directory. */
+    public Path path() {
+        return dir;
+    }
+
+    public Manifest manifest() {
+        return manifest;
+    }
+
+    public Verification verification() {
+        return verification;
+    }
+
+    /**
+     * The absolute path of a file or sub-directory of the save. Under {@link Verification#LAZY} a listed file's
+     * sha256 is checked the first time it is resolved.
+     *
+     * @throws InvalidInputException when {@code relativePath} would leave the save directory
+     * @throws CorruptDataException when a lazily checked file does not match the manifest
+     */
+    public Path resolve(String relativePath) {
+        FileEntry.checkRelativePath(relativePath, "SaveDirectory.resolve: relativePath");
+        Path p = dir.resolve(relativePath);
+        if (verification == Verification.LAZY && !verified.contains(relativePath)) {
+            manifest.file(relativePath).ifPresent(e -> verifyHash(e, p));
+        }
+        return p;
+    }
+
+    /** SHA-256 of a channel's whole content, streamed through a direct buffer. */
+    static String sha256(FileChannel ch, Path file) throws IOException {
+        MessageDigest md;
+        try {
+            md = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
+        ByteBuffer buf = ByteBuffer.allocateDirect(HASH_BUFFER);
+        long pos = 0;
+        while (true) {
+            buf.clear();
+            int n = ch.read(buf, pos);
+            if (n < 0) {
+                break;
+            }
+            pos += n;
+            buf.flip();
+            md.update(buf);
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    @Override
+    public String toString() {
+        return "SaveDirectory[" + dir + ", " + manifest.files().size() + " files]";
+    }
+}
