@@ -478,12 +478,37 @@ class MemoRAGTest {
         try (MemoRAG rag = builder(memory(), null).build()) {
             rag.memorize(BOOK, dir);
         }
-        Path descriptor = dir.resolve("pipeline.json");
-        Files.writeString(descriptor, Files.readString(descriptor).replace("\"version\" : 1", "\"version\" : 99"));
+        Path manifest = dir.resolve("manifest.json");
+        Files.writeString(manifest, Files.readString(manifest).replaceFirst("\"format_version\" : 1",
+                "\"format_version\" : 99"));
         Map<String, byte[]> saved = snapshot(dir);
         UnsupportedFormatException e = assertThrows(UnsupportedFormatException.class,
                 () -> MemoRAG.load(dir, builder(memory(), null)));
-        assertEquals(descriptor + ": field 'version' is 99, this library reads version 1", e.getMessage());
+        assertTrue(e.getMessage().contains("99"), e.getMessage());
         assertSameFiles(saved, snapshot(dir));
+    }
+
+    @Test
+    void aPipelineDescriptorFromAnotherVersionIsAClearError() {
+        Path dir = tmp.resolve("v2");
+        dev.memorag.store.SaveDirectory.write(dir, Map.of(), payload -> Files.writeString(
+                payload.resolve("pipeline.json"), "{\"format\": \"memorag-pipeline\", \"version\": 2}"));
+        UnsupportedFormatException e = assertThrows(UnsupportedFormatException.class,
+                () -> MemoRAG.load(dir, builder(memory(), null)));
+        assertEquals(dir.toAbsolutePath().normalize().resolve("pipeline.json")
+                + ": field 'version' is 2, this library reads version 1", e.getMessage());
+    }
+
+    @Test
+    void aDamagedSaveIsAClearErrorNamingTheFile() throws IOException {
+        Path dir = tmp.resolve("dmg");
+        try (MemoRAG rag = builder(memory(), null).build()) {
+            rag.memorize(BOOK, dir);
+        }
+        Path docs = dir.resolve("documents.json");
+        Files.writeString(docs, Files.readString(docs).replace("Alice", "Alica"));
+        CorruptDataException e = assertThrows(CorruptDataException.class,
+                () -> MemoRAG.load(dir, builder(memory(), null)));
+        assertTrue(e.getMessage().contains("documents.json: sha256 is "), e.getMessage());
     }
 }

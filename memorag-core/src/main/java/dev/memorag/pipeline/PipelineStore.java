@@ -11,20 +11,25 @@ import dev.memorag.UnsupportedFormatException;
 import dev.memorag.api.ChunkIndex;
 import dev.memorag.api.Document;
 import dev.memorag.api.MemoryModel;
+import dev.memorag.api.MemoryStats;
 import dev.memorag.api.ProgressListener;
+import dev.memorag.store.ComponentDescriptor;
+import dev.memorag.store.SaveDirectory;
+import dev.memorag.store.SaveFormat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.stream.Stream;
+import java.util.Map;
 
 /**
  * Writes and reads a pipeline's save directory: {@code pipeline.json} ({@link PipelineDescriptor}),
  * {@code documents.json} (the memorised texts, needed to re-memorise after a removal), {@code index/} (the chunk
- * index's own files) and {@code memory/} (the memory model's state, when there is one).
+ * index's own files) and {@code memory/} (the memory model's state, when there is one), inside a
+ * {@link SaveDirectory} whose {@code manifest.json} checksums every file and summarises the components.
  *
  * <p>Thread-safety: stateless; callers serialise writes to one directory.
  */
@@ -57,23 +62,47 @@ public final class PipelineStore {
         }
     }
 
-    /** Whether {@code dir} already holds a pipeline save (so writing there would replace it). */
+    /** Whether {@code dir} already holds a save (so writing there would replace it). */
     public static boolean holdsSave(Path dir) {
-        return Files.exists(dir.resolve(DESCRIPTOR));
+        return Files.exists(dir.resolve(SaveFormat.MANIFEST));
     }
 
-    /** Writes everything into a sibling temporary directory and moves it into place. */
+    /**
+     * Writes the save through {@link SaveDirectory#write}: locked, into a temporary sibling, checksummed in
+     * {@code manifest.json}, then moved into place; a failure leaves the previous save untouched. The manifest's
+     * components are {@code pipeline} (language, chunk size, chunk and document counts), {@code index} (kind,
+     * embedder id and dimension), {@code memory} (model id and statistics, when present) and {@code documents}.
+     */
     public static void save(Path dir, PipelineDescriptor descriptor, List<Document> documents, ChunkIndex index,
             MemoryModel memory, ProgressListener progress) {
-        if (Files.exists(dir) && !Files.isDirectory(dir)) {
-            throw new InvalidInputException("save path " + dir + " exists and is not a directory");
+        Map<String, ComponentDescriptor> components = new LinkedHashMap<>();
+        components.put("pipeline", ComponentDescriptor.builder()
+                .put(ComponentDescriptor.FORMAT, PipelineDescriptor.FORMAT)
+                .put(ComponentDescriptor.VERSION, PipelineDescriptor.VERSION)
+                .put("language", descriptor.language().name())
+                .put("chunk_tokens", descriptor.chunkTokens())
+                .put("chunk_count", descriptor.chunkCount())
+                .put("document_count", documents.size())
+                .build());
+        ComponentDescriptor.Builder idx = ComponentDescriptor.builder()
+                .put(ComponentDescriptor.KIND, descriptor.indexKind().name())
+                .put(ComponentDescriptor.EMBEDDER_ID, descriptor.embedderId())
+                .put(ComponentDescriptor.DIMENSION, descriptor.embedderDimension())
+                .put("description", descriptor.indexDescription());
+        components.put(INDEX, idx.build());
+        if (memory != null) {
+            ComponentDescriptor.Builder mem = ComponentDescriptor.builder()
+                    .put(ComponentDescriptor.MODEL_ID, descriptor.memoryModelId());
+            MemoryStats st = descriptor.memoryStats();
+            if (st != null) {
+                mem.put("tokens_read", st.tokensRead()).put("kv_entries", st.kvEntries()).put("bytes", st.bytes())
+                        .put("compression_ratio", st.compressionRatio());
+            }
+            components.put(MEMORY, mem.build());
         }
-        Path abs = dir.toAbsolutePath();
-        Path parent = abs.getParent();
-        Path tmp = parent.resolve("." + abs.getFileName() + ".tmp-" + System.nanoTime());
-        Path old = parent.resolve("." + abs.getFileName() + ".old-" + System.nanoTime());
-        try {
-            Files.createDirectories(tmp);
+        components.put("documents", ComponentDescriptor.builder().put(ComponentDescriptor.FORMAT, "json")
+                .put("count", documents.size()).build());
+        SaveDirectory.write(dir, components, tmp -> {
             progress.onProgress("save", 0, 3);
             JSON.writeValue(tmp.resolve(DESCRIPTOR).toFile(), descriptor);
             JSON.writeValue(tmp.resolve(DOCUMENTS).toFile(), documents);
@@ -85,25 +114,18 @@ public final class PipelineStore {
                 memory.saveState(tmp.resolve(MEMORY));
             }
             progress.onProgress("save", 2, 3);
-            if (Files.exists(abs)) {
-                Files.move(abs, old);
-            }
-            Files.move(tmp, abs);
-            deleteTree(old);
-            progress.onProgress("save", 3, 3);
-        } catch (IOException e) {
-            deleteQuietly(tmp);
-            throw new MemoRagException("cannot save to " + dir + ": " + e, e);
-        } catch (RuntimeException e) {
-            deleteQuietly(tmp);
-            throw e;
-        }
+        });
+        progress.onProgress("save", 3, 3);
     }
 
-    /** Reads and validates a save directory; nothing in it is modified. */
+    /**
+     * Opens the save with {@link SaveDirectory#open} (manifest, format version, sizes and sha256 of every file
+     * checked) and reads the pipeline's files; nothing on disk is modified.
+     */
     public static Loaded read(Path dir) {
-        PipelineDescriptor d = readDescriptor(dir);
-        Path docFile = dir.resolve(DOCUMENTS);
+        SaveDirectory save = SaveDirectory.open(dir);
+        PipelineDescriptor d = readDescriptor(save.path());
+        Path docFile = save.resolve(DOCUMENTS);
         List<Document> docs;
         try {
             docs = List.of(JSON.readValue(docFile.toFile(), Document[].class));
@@ -117,7 +139,7 @@ public final class PipelineStore {
             throw new CorruptDataException(docFile + ": documents " + ids + " differ from " + DESCRIPTOR + "'s "
                     + expected);
         }
-        return new Loaded(d, docs, dir.resolve(INDEX), dir.resolve(MEMORY));
+        return new Loaded(d, docs, save.resolve(INDEX), save.resolve(MEMORY));
     }
 
     /** Reads only the descriptor (cheap: no document texts), e.g. to see which components a save needs. */
@@ -150,24 +172,5 @@ public final class PipelineStore {
             throw new MemoRagException("cannot read " + descFile + ": " + e.getMessage(), e);
         }
         return d;
-    }
-
-    private static void deleteQuietly(Path p) {
-        try {
-            deleteTree(p);
-        } catch (IOException ignored) {
-            // Best effort: a leftover temporary directory never replaces a save.
-        }
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path x : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(x);
-            }
-        }
     }
 }
