@@ -42,6 +42,7 @@ public final class BeaconTransformer implements AutoCloseable {
     private final NDManager manager;
     private final BeaconWeights weights;
     private final float[] invFreq;
+    private final float ropeScale;
     private final int group;
     private final float scale;
     private State state;
@@ -67,13 +68,8 @@ public final class BeaconTransformer implements AutoCloseable {
             manager.close();
             throw e;
         }
-        int half = config.headDim() / 2;
-        invFreq = new float[half];
-        for (int i = 0; i < half; i++) {
-            // float32 arithmetic, like HF's rotary embedding
-            float exponent = (float) (2 * i) / config.headDim();
-            invFreq[i] = (float) (1.0 / (float) Math.pow(config.ropeTheta(), exponent));
-        }
+        invFreq = config.base().ropeScaling().inverseFrequencies(config.headDim(), config.base().ropeTheta());
+        ropeScale = config.base().ropeScaling().attentionScaling();
         group = config.heads() / config.kvHeads();
         scale = (float) (1.0 / Math.sqrt(config.headDim()));
         state = new State(config.layers(), config.ratioSeed());
@@ -417,7 +413,7 @@ public final class BeaconTransformer implements AutoCloseable {
 
     private NDArray rmsNorm(NDArray x, NDArray weight) {
         NDArray var = x.square().mean(new int[] {-1}, true);
-        return x.div(var.add((float) config.rmsEps()).sqrt()).mul(weight);
+        return x.div(var.add((float) config.base().rmsNormEps()).sqrt()).mul(weight);
     }
 
     private NDArray[] rope(NDManager sub, int n) {
@@ -428,8 +424,8 @@ public final class BeaconTransformer implements AutoCloseable {
         for (int p = 0; p < n; p++) {
             for (int i = 0; i < half; i++) {
                 float f = (float) p * invFreq[i];
-                float c = (float) Math.cos(f);
-                float s = (float) Math.sin(f);
+                float c = (float) Math.cos(f) * ropeScale;
+                float s = (float) Math.sin(f) * ropeScale;
                 cos[p * d + i] = c;
                 cos[p * d + i + half] = c;
                 sin[p * d + i] = s;

@@ -75,7 +75,7 @@ final class BeaconWeights {
             finalNorm = l.tensor("model.norm.weight", c.hidden());
             if (r.contains("lm_head.weight")) {
                 lmHeadT = l.tensor("lm_head.weight", c.vocab(), c.hidden()).transpose();
-            } else if (c.tieEmbeddings()) {
+            } else if (c.base().tieWordEmbeddings()) {
                 lmHeadT = embed.transpose();
             } else {
                 throw new CorruptDataException("checkpoint " + dir + ": tensor 'lm_head.weight' missing and "

@@ -179,10 +179,7 @@ class BeaconGoldenTest {
     @Test
     void beaconProjectionsAreReallyUsed() {
         BeaconConfig base = BeaconConfig.load(DIR);
-        BeaconConfig noBeaconQkv = new BeaconConfig(base.family(), base.hidden(), base.intermediate(),
-                base.layers(), base.heads(), base.kvHeads(), base.headDim(), base.vocab(), base.rmsEps(),
-                base.ropeTheta(), base.maxPositions(), base.tieEmbeddings(), base.window(), base.stride(),
-                base.ratios(), base.ratioMix(), base.sinkSize(), Set.of(), base.ratioSeed());
+        BeaconConfig noBeaconQkv = base.withBeaconParams(Set.of());
         try (BeaconTransformer m = BeaconTransformer.load(DIR, noBeaconQkv)) {
             m.feed(ints(golden.at("/context_ids")), false);
             float[][] first = new float[1][];
