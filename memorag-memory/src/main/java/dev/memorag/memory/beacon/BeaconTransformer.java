@@ -14,6 +14,7 @@ import dev.memorag.InvalidInputException;
 import dev.memorag.ModelException;
 import dev.memorag.StateException;
 import dev.memorag.api.GenerationOptions;
+import dev.memorag.memory.lm.ModelConfig;
 import dev.memorag.memory.state.Cursors;
 import dev.memorag.memory.state.KvTensor;
 import dev.memorag.memory.state.LayerKv;
@@ -23,6 +24,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.function.IntPredicate;
 
 /**
@@ -39,6 +41,7 @@ import java.util.function.IntPredicate;
  */
 public final class BeaconTransformer implements AutoCloseable {
     private final BeaconConfig config;
+    private final boolean compress;
     private final NDManager manager;
     private final BeaconWeights weights;
     private final float[] invFreq;
@@ -59,11 +62,12 @@ public final class BeaconTransformer implements AutoCloseable {
         void onStep(StepTrace trace);
     }
 
-    private BeaconTransformer(BeaconConfig config, Path dir) {
+    private BeaconTransformer(BeaconConfig config, Path dir, boolean compress) {
         this.config = config;
+        this.compress = compress;
         this.manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
         try {
-            this.weights = new BeaconWeights(config, dir, manager);
+            this.weights = new BeaconWeights(config, dir, manager, compress);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -90,7 +94,23 @@ public final class BeaconTransformer implements AutoCloseable {
 
     /** Loads the weights of {@code dir} under an explicit configuration. */
     public static BeaconTransformer load(Path dir, BeaconConfig config) {
-        return new BeaconTransformer(config, dir);
+        return new BeaconTransformer(config, dir, true);
+    }
+
+    /**
+     * Loads any supported decoder checkpoint as an uncompressed memory: every token's K/V is kept (a long-context
+     * LLM's full KV cache), read in chunks of {@code chunk} tokens so activations stay bounded.
+     */
+    public static BeaconTransformer loadFullKv(Path dir, int chunk) {
+        ModelConfig base = ModelConfig.load(dir);
+        BeaconConfig c = new BeaconConfig(base, chunk, chunk, List.of(1), "step-random", 0, Set.of(),
+                BeaconConfig.DEFAULT_RATIO_SEED);
+        return new BeaconTransformer(c, dir, false);
+    }
+
+    /** Whether this model compresses (beacon) or keeps the full KV cache. */
+    public boolean compresses() {
+        return compress;
     }
 
     public BeaconConfig config() {
@@ -104,7 +124,7 @@ public final class BeaconTransformer implements AutoCloseable {
 
     /** The fingerprint saved states must match. */
     public ModelFingerprint fingerprint() {
-        return new ModelFingerprint("beacon", config.layers(), config.kvHeads(), config.headDim(), config.hidden(),
+        return new ModelFingerprint(compress ? "beacon" : "full-kv", config.layers(), config.kvHeads(), config.headDim(), config.hidden(),
                 config.vocab(), config.window(), config.stride(), config.sinkSize());
     }
 
@@ -134,6 +154,11 @@ public final class BeaconTransformer implements AutoCloseable {
             }
         }
         long total = state.tokensRead + ids.length;
+        if (!compress && total > config.maxPositions()) {
+            throw new InvalidInputException("context of " + total + " tokens exceeds max_position_embeddings "
+                    + config.maxPositions() + " of " + config.base().source()
+                    + " (a full-KV memory cannot read past the model's positions)");
+        }
         int offset = 0;
         float[][] logits = null;
         while (state.endIdx < total) {
@@ -144,15 +169,22 @@ public final class BeaconTransformer implements AutoCloseable {
                 end = total;
                 full = false;
             }
+            if (!compress) {
+                // uncompressed: the whole context stays raw memory; windows only bound the activations
+                full = false;
+                end = Math.min(state.endIdx + config.window(), total);
+            }
             int inputSize = (int) (end - state.endIdx);
             int ratio;
-            if (state.fullWindow) {
+            if (!compress) {
+                ratio = Integer.MAX_VALUE;
+            } else if (state.fullWindow) {
                 ratio = state.chooseRatio(config, total);
                 state.chosenRatio = ratio;
             } else {
                 ratio = state.chosenRatio;
             }
-            int beaconSize = (inputSize + state.remainder) / ratio;
+            int beaconSize = compress ? (inputSize + state.remainder) / ratio : 0;
             int len = inputSize + beaconSize;
             int[] step = new int[len];
             boolean[] isBeacon = new boolean[len];
@@ -166,22 +198,27 @@ public final class BeaconTransformer implements AutoCloseable {
                     step[i] = ids[raw++];
                 }
             }
-            state.remainder = (inputSize + state.remainder) % ratio;
-            if (state.fullWindow) {
-                state.windowBeaconFlags = new boolean[0];
-            }
-            boolean[] window = Arrays.copyOf(state.windowBeaconFlags, state.windowBeaconFlags.length + len);
-            System.arraycopy(isBeacon, 0, window, state.windowBeaconFlags.length, len);
-            state.windowBeaconFlags = window;
             int memBefore = state.memorySize();
+            if (memBefore + len > config.maxPositions()) {
+                throw new InvalidInputException("memory of " + memBefore + " entries plus a chunk of " + len
+                        + " exceeds max_position_embeddings " + config.maxPositions() + " of "
+                        + config.base().source());
+            }
+            if (compress) {
+                state.remainder = (inputSize + state.remainder) % ratio;
+                if (state.fullWindow) {
+                    state.windowBeaconFlags = new boolean[0];
+                }
+                trackWindow(isBeacon);
+            }
             logits = forward(step, isBeacon, full, allLogits);
             state.fullWindow = full;
-            state.startIdx = full ? start + config.stride() : start;
+            state.startIdx = !compress ? end : full ? start + config.stride() : start;
             state.endIdx = end;
             state.stepIdx++;
             if (full) {
                 state.openIds = new int[0];
-            } else {
+            } else if (compress) {
                 int[] o = Arrays.copyOf(state.openIds, state.openIds.length + inputSize);
                 System.arraycopy(ids, offset, o, state.openIds.length, inputSize);
                 state.openIds = o;
@@ -192,6 +229,13 @@ public final class BeaconTransformer implements AutoCloseable {
             listener.onStep(new StepTrace(step, memBefore, beaconSize, full, sizes[0], sizes[1], sizes[2]));
         }
         return logits;
+    }
+
+    private void trackWindow(boolean[] isBeacon) {
+        int len = isBeacon.length;
+        boolean[] window = Arrays.copyOf(state.windowBeaconFlags, state.windowBeaconFlags.length + len);
+            System.arraycopy(isBeacon, 0, window, state.windowBeaconFlags.length, len);
+            state.windowBeaconFlags = window;
     }
 
     /**
@@ -720,7 +764,7 @@ public final class BeaconTransformer implements AutoCloseable {
             s.openIds = cur.openWindowIds();
             s.tokensRead = cur.tokensRead();
             int raw = m.layers().isEmpty() ? 0 : m.layers().get(0).rawKey().length();
-            if (!s.fullWindow && raw != s.windowBeaconFlags.length) {
+            if (!s.fullWindow && s.windowBeaconFlags.length > 0 && raw != s.windowBeaconFlags.length) {
                 throw new StateException("memory state: open window has " + s.windowBeaconFlags.length
                         + " beacon flags but " + raw + " raw entries");
             }

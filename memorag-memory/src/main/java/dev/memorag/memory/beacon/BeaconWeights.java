@@ -44,11 +44,11 @@ final class BeaconWeights {
         }
     }
 
-    BeaconWeights(BeaconConfig c, Path dir, NDManager manager) {
+    BeaconWeights(BeaconConfig c, Path dir, NDManager manager, boolean beacons) {
         try (SafetensorsReader r = SafetensorsReader.open(dir)) {
             Loader l = new Loader(r, manager, dir);
             embed = l.tensor("model.embed_tokens.weight", c.vocab(), c.hidden());
-            beaconEmbed = l.tensor("model.beacon_embed_tokens.weight", 1, c.hidden());
+            beaconEmbed = beacons ? l.tensor("model.beacon_embed_tokens.weight", 1, c.hidden()) : null;
             layers = new Layer[c.layers()];
             int q = c.heads() * c.headDim();
             int kv = c.kvHeads() * c.headDim();
