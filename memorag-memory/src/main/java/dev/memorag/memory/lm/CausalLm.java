@@ -96,6 +96,20 @@ public final class CausalLm implements AutoCloseable {
         return new Session(batch);
     }
 
+    /**
+     * Generates from {@code prompt} with a fresh KV cache (see {@link DecodingLoop}).
+     *
+     * @param eosIds ids that end generation
+     * @param callback receives each token; returns true to stop
+     */
+    public DecodingLoop.Result generate(int[] prompt, dev.memorag.api.GenerationOptions options,
+            java.util.Set<Integer> eosIds, DecodingLoop.TokenCallback callback) {
+        checkLength(prompt.length, 0);
+        try (Session s = newSession(1)) {
+            return DecodingLoop.run(s, prompt, options, eosIds, callback);
+        }
+    }
+
     void checkLength(int newTokens, int past) {
         if (newTokens <= 0) {
             throw new InvalidInputException("input must contain at least one token");
@@ -129,7 +143,7 @@ public final class CausalLm implements AutoCloseable {
      *
      * <p>Thread-safety: not thread-safe; use one session per thread.
      */
-    public final class Session implements AutoCloseable {
+    public final class Session implements AutoCloseable, TokenStepper {
         private final int batch;
         private final KvCache cache;
         private final List<boolean[]> keyValid = new ArrayList<>();
@@ -190,6 +204,18 @@ public final class CausalLm implements AutoCloseable {
                 }
             }
             return out;
+        }
+
+        /** Single-row prefill: the logits after the last prompt token. */
+        @Override
+        public float[] prefill(int[] prompt) {
+            return prefill(new int[][] {prompt}, null, 1)[0][0];
+        }
+
+        /** Single-row step: the logits after {@code token}. */
+        @Override
+        public float[] step(int token) {
+            return step(new int[] {token})[0];
         }
 
         /** Feeds one token per row (all rows valid) and returns the next-token logits {@code [B][vocab]}. */
@@ -279,6 +305,11 @@ public final class CausalLm implements AutoCloseable {
                 cache.close();
             }
         }
+    }
+
+    /** Number of native arrays currently held by the model (weights, caches, in-flight calls): leak diagnostics. */
+    public int openArrayCount() {
+        return model.manager().getManagedArrays().size();
     }
 
     /** Frees the model; idempotent. */
