@@ -7,6 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (JSON reports).",
         subcommands = {
             // Register bench subcommands here, one per line.
+            BenchMemoryCommand.class,
             PipelineBenchCommand.class,
         })
 public final class BenchCommand implements Runnable {

@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
             DemoCommand.class,
             EvalCommand.class,
             MemorizeCommand.class,
+            MemoryCommand.class,
             RecallCommand.class,
             SummarizeCommand.class,
         })

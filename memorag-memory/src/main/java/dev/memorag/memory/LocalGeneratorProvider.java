@@ -1,0 +1,71 @@
+package dev.memorag.memory;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.memorag.api.Generator;
+import dev.memorag.memory.lm.RuntimeOptions;
+import dev.memorag.spi.GeneratorProvider;
+import dev.memorag.spi.ProviderOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.Locale;
+
+/**
+ * Creates a {@link LocalGenerator} for references that are local model directories: {@code config.json} and
+ * {@code tokenizer.json} present and no {@code beacon_*} keys (beacon memory models have their own provider).
+ * Options: {@link ProviderOptions#DEVICE} ({@code cpu}, {@code gpu}, {@code auto}) and {@link ProviderOptions#DTYPE}.
+ *
+ * <p>Thread-safety: stateless.
+ */
+public final class LocalGeneratorProvider implements GeneratorProvider {
+
+    @Override
+    public boolean supports(String reference) {
+        Path dir;
+        try {
+            dir = Path.of(reference);
+        } catch (InvalidPathException e) {
+            return false;
+        }
+        Path config = dir.resolve("config.json");
+        if (!Files.isRegularFile(config) || !Files.isRegularFile(dir.resolve("tokenizer.json"))) {
+            return false;
+        }
+        try {
+            JsonNode root = new ObjectMapper().readTree(config.toFile());
+            for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
+                if (it.next().startsWith("beacon_")) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public Generator create(String reference, ProviderOptions options) {
+        return LocalGenerator.builder().modelDirectory(Path.of(reference)).runtimeOptions(runtimeOptions(options))
+                .build();
+    }
+
+    /** Runtime options from provider options ({@code device}, {@code dtype}). */
+    static RuntimeOptions runtimeOptions(ProviderOptions options) {
+        RuntimeOptions r = RuntimeOptions.DEFAULT;
+        String device = options.get(ProviderOptions.DEVICE).orElse("auto").toUpperCase(Locale.ROOT);
+        try {
+            r = r.withDevice(RuntimeOptions.DeviceChoice.valueOf(device));
+        } catch (IllegalArgumentException e) {
+            throw new dev.memorag.InvalidInputException("option 'device' must be cpu, gpu or auto, was '"
+                    + options.get(ProviderOptions.DEVICE).orElse("") + "'");
+        }
+        if (options.get(ProviderOptions.DTYPE).isPresent()) {
+            r = r.withPrecision(RuntimeOptions.Precision.parse(options.get(ProviderOptions.DTYPE).get()));
+        }
+        return r;
+    }
+}

@@ -1,0 +1,275 @@
+package dev.memorag.memory.lm;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import dev.memorag.ModelException;
+import dev.memorag.StateException;
+import dev.memorag.safetensors.SafetensorsReader;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Qwen2 / Mistral / Llama decoder on DJL's PyTorch engine: the weights, RoPE tables and the per-layer steps.
+ * {@code embed -> layers -> finalNorm -> lmHead}; {@link #forwardHidden} runs them with an optional {@link KvCache}.
+ *
+ * <p>Internal runtime API (NDArray-based), shared with the beacon memory model; applications use {@link CausalLm}.
+ * Thread-safety: the weights are immutable and forward calls on distinct activations/caches may run concurrently;
+ * {@link #close()} must not race with them.
+ */
+public final class DecoderModel implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(DecoderModel.class);
+
+    private final ModelConfig config;
+    private final NDManager manager;
+    private final DataType dtype;
+    private final NDArray embedTokens;
+    private final NDArray lmHead;
+    private final NDArray finalNorm;
+    private final NDArray invFreq;
+    private final float attentionScaling;
+    private final List<DecoderLayer> layers;
+    private final Path directory;
+    private volatile boolean closed;
+
+    private DecoderModel(ModelConfig config, NDManager manager, DataType dtype, NDArray embedTokens, NDArray lmHead,
+            NDArray finalNorm, List<DecoderLayer> layers, Path directory) {
+        this.config = config;
+        this.manager = manager;
+        this.dtype = dtype;
+        this.embedTokens = embedTokens;
+        this.lmHead = lmHead;
+        this.finalNorm = finalNorm;
+        this.layers = Collections.unmodifiableList(layers);
+        this.directory = directory;
+        this.invFreq = manager.create(config.ropeScaling().inverseFrequencies(config.headDim(), config.ropeTheta()));
+        this.attentionScaling = config.ropeScaling().attentionScaling();
+    }
+
+    /** Loads {@code dir} (config.json + safetensors) with {@code options}. */
+    public static DecoderModel load(Path dir, RuntimeOptions options) {
+        return load(dir, ModelConfig.load(dir), options, (w, m) -> { });
+    }
+
+    /**
+     * Loads the base decoder weights of {@code config} from {@code dir}; {@code extra} may load more tensors (beacon
+     * weights) with the same loader before the reader closes.
+     */
+    public static DecoderModel load(Path dir, ModelConfig config, RuntimeOptions options, ExtraWeights extra) {
+        Device device = chooseDevice(options.device());
+        DataType dtype = options.precision() == null
+                ? (device.isGpu() ? DataType.FLOAT16 : DataType.FLOAT32)
+                : (options.precision() == RuntimeOptions.Precision.FLOAT16 ? DataType.FLOAT16 : DataType.FLOAT32);
+        NDManager manager = NDManager.newBaseManager(device, "PyTorch");
+        long t0 = System.nanoTime();
+        try (SafetensorsReader reader = SafetensorsReader.open(dir)) {
+            WeightLoader w = new WeightLoader(reader, manager, dtype, dir.toString());
+            int h = config.hiddenSize();
+            int qd = config.numHeads() * config.headDim();
+            int kvd = config.numKvHeads() * config.headDim();
+            int im = config.intermediateSize();
+            NDArray embed = w.load("model.embed_tokens.weight", config.vocabSize(), h);
+            List<DecoderLayer> layers = new ArrayList<>();
+            for (int i = 0; i < config.numLayers(); i++) {
+                String p = "model.layers." + i + ".";
+                boolean bias = config.qkvBias();
+                LayerWeights lw = new LayerWeights(
+                        w.load(p + "input_layernorm.weight", h),
+                        new Projection(w.load(p + "self_attn.q_proj.weight", qd, h),
+                                bias ? w.load(p + "self_attn.q_proj.bias", qd) : null),
+                        new Projection(w.load(p + "self_attn.k_proj.weight", kvd, h),
+                                bias ? w.load(p + "self_attn.k_proj.bias", kvd) : null),
+                        new Projection(w.load(p + "self_attn.v_proj.weight", kvd, h),
+                                bias ? w.load(p + "self_attn.v_proj.bias", kvd) : null),
+                        new Projection(w.load(p + "self_attn.o_proj.weight", h, qd), null),
+                        w.load(p + "post_attention_layernorm.weight", h),
+                        new Projection(w.load(p + "mlp.gate_proj.weight", im, h), null),
+                        new Projection(w.load(p + "mlp.up_proj.weight", im, h), null),
+                        new Projection(w.load(p + "mlp.down_proj.weight", h, im), null));
+                layers.add(new DecoderLayer(i, config, lw));
+            }
+            NDArray norm = w.load("model.norm.weight", h);
+            NDArray head = config.tieWordEmbeddings() ? embed : w.load("lm_head.weight", config.vocabSize(), h);
+            DecoderModel model = new DecoderModel(config, manager, dtype, embed, head, norm, layers, dir);
+            extra.load(w, model);
+            LOG.info("loaded {} from {} on {} as {} in {} ms", config, dir, device, dtype,
+                    (System.nanoTime() - t0) / 1_000_000);
+            return model;
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    /** Hook to load additional tensors with the model's loader. */
+    @FunctionalInterface
+    public interface ExtraWeights {
+        void load(WeightLoader loader, DecoderModel model);
+    }
+
+    static Device chooseDevice(RuntimeOptions.DeviceChoice choice) {
+        int gpus = Engine.getEngine("PyTorch").getGpuCount();
+        switch (choice) {
+            case CPU:
+                return Device.cpu();
+            case GPU:
+                if (gpus == 0) {
+                    throw new ModelException("device GPU requested but the PyTorch engine sees no GPU (is a CUDA "
+                            + "flavour of pytorch-native on the class path?)");
+                }
+                return Device.gpu();
+            default:
+                return gpus > 0 ? Device.gpu() : Device.cpu();
+        }
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    /** The checkpoint directory. */
+    public Path directory() {
+        return directory;
+    }
+
+    /** The root manager owning the weights; create per-call scopes with {@link #newScope()}. */
+    public NDManager manager() {
+        ensureOpen();
+        return manager;
+    }
+
+    /** A fresh sub-manager for one call; close it when done. */
+    public NDManager newScope() {
+        ensureOpen();
+        return manager.newSubManager();
+    }
+
+    public DataType dtype() {
+        return dtype;
+    }
+
+    public Device device() {
+        return manager.getDevice();
+    }
+
+    public List<DecoderLayer> layers() {
+        return layers;
+    }
+
+    public DecoderLayer layer(int i) {
+        return layers.get(i);
+    }
+
+    /** The embedding table {@code [vocab, hidden]}. */
+    public NDArray embedTokens() {
+        return embedTokens;
+    }
+
+    /** A new empty KV cache for {@code batch} rows. */
+    public KvCache newCache(int batch, int initialCapacity) {
+        ensureOpen();
+        return new KvCache(this, batch, initialCapacity);
+    }
+
+    /**
+     * Checks every id is in {@code [0, vocab)}.
+     *
+     * @throws ModelException naming the bad id and its position
+     */
+    public void checkIds(long[] ids) {
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0 || ids[i] >= config.vocabSize()) {
+                throw new ModelException("token id " + ids[i] + " at position " + i + " is outside the vocabulary [0, "
+                        + config.vocabSize() + ") of " + directory);
+            }
+        }
+    }
+
+    /** Embedding lookup: {@code ids [B, T]} int64 to {@code [B, T, hidden]}. */
+    public NDArray embed(NDArray ids) {
+        return Ops.embed(ids, embedTokens);
+    }
+
+    /** RoPE tables {cos, sin} {@code [B, T, D]} for {@code positionIds [B, T]}. */
+    public NDArray[] rope(NDArray positionIds) {
+        return Ops.ropeCosSin(positionIds, invFreq, attentionScaling, dtype);
+    }
+
+    /** The final RMSNorm. */
+    public NDArray finalNorm(NDArray hidden) {
+        return Ops.rmsNorm(hidden, finalNorm, config.rmsNormEps());
+    }
+
+    /** Logits {@code [..., vocab]} in float32. */
+    public NDArray lmHead(NDArray normedHidden) {
+        NDArray logits = Ops.linear(normedHidden, lmHead, null);
+        return logits.getDataType() == DataType.FLOAT32 ? logits : logits.toType(DataType.FLOAT32, false);
+    }
+
+    /**
+     * Runs embed and all layers and the final norm.
+     *
+     * @param ids {@code [B, T]} int64 (in the caller's scope)
+     * @param positionIds {@code [B, T]} int64
+     * @param mask additive float32 mask {@code [B, 1, T, past+T]}
+     * @param cache cache to read and extend (advanced by T), or null
+     * @param hiddenStates when non-null, receives the embedding output and each layer's output (the last replaced by
+     *     the normed output, HF's convention)
+     * @return the final-normed hidden states {@code [B, T, hidden]}, in {@code ids}' manager
+     */
+    public NDArray forwardHidden(NDArray ids, NDArray positionIds, NDArray mask, KvCache cache,
+            List<NDArray> hiddenStates) {
+        ensureOpen();
+        NDManager scope = ids.getManager();
+        NDArray h = embed(ids);
+        NDArray[] cs = rope(positionIds);
+        if (hiddenStates != null) {
+            hiddenStates.add(h);
+        }
+        for (DecoderLayer layer : layers) {
+            // Each layer's intermediates live in their own sub-scope, so peak memory is one layer's activations.
+            try (NDManager layerScope = scope.newSubManager()) {
+                if (hiddenStates != null) {
+                    h.tempAttach(layerScope);
+                } else {
+                    h.attach(layerScope);
+                }
+                NDArray out = layer.forward(h, cs[0], cs[1], mask, cache);
+                out.attach(scope);
+                h = out;
+            }
+            if (hiddenStates != null) {
+                hiddenStates.add(h);
+            }
+        }
+        if (cache != null) {
+            cache.advance(Math.toIntExact(ids.getShape().get(1)));
+        }
+        NDArray normed = finalNorm(h);
+        if (hiddenStates != null) {
+            hiddenStates.set(hiddenStates.size() - 1, normed);
+        }
+        return normed;
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new StateException("model " + directory + " is closed");
+        }
+    }
+
+    /** Frees all weights; idempotent. */
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            manager.close();
+        }
+    }
+}
