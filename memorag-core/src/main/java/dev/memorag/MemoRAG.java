@@ -526,6 +526,7 @@ public final class MemoRAG implements AutoCloseable {
     private QueryResult generate(TaskType task, String query, List<String> clues, List<Hit> evidence,
             String draftPassage, Generator gen, QueryOptions options, TokenListener listener, Stages stages) {
         Prompts prompts = prompts();
+        TokenCounter counter = fittingCounter(gen);
         String emptyPrompt = task == TaskType.SUMMARIZE ? prompts.summarize("") : prompts.ragAnswer("", query);
         int overhead = counter.count(emptyPrompt) + TEMPLATE_RESERVE_TOKENS
                 + (draftPassage == null ? 0 : counter.count(draftPassage) + counter.count(EvidenceFitter.SEPARATOR));
@@ -560,6 +561,17 @@ public final class MemoRAG implements AutoCloseable {
         stages.usage = stages.usage.plus(r.usage());
         Answer answer = new Answer(r.text().strip(), task, clues, fitted.passages(), stages.timings(), stages.usage);
         return new QueryResult(answer, evidence.size(), fitted.dropped(), fitted.truncated(), stages.warnings);
+    }
+
+    /**
+     * The counter that measures prompts for {@code gen}: the configured one, else the generator itself when it
+     * implements {@link TokenCounter} (its own tokenizer), else the pipeline's counter (cl100k by default).
+     */
+    private TokenCounter fittingCounter(Generator gen) {
+        if (config.generatorTokenCounter != null) {
+            return config.generatorTokenCounter;
+        }
+        return gen instanceof TokenCounter own ? own : counter;
     }
 
     private static GenerationOptions greedy(int maxNewTokens, QueryOptions options) {
@@ -944,6 +956,7 @@ public final class MemoRAG implements AutoCloseable {
         private Map<String, String> extraOptions = new LinkedHashMap<>();
         private ProgressListener progress = ProgressListener.NONE;
         private TokenCounter tokenCounter = Cl100kTokenCounter.INSTANCE;
+        private TokenCounter generatorTokenCounter;
 
         private Builder() {
         }
@@ -968,6 +981,7 @@ public final class MemoRAG implements AutoCloseable {
             extraOptions = new LinkedHashMap<>(b.extraOptions);
             progress = b.progress;
             tokenCounter = b.tokenCounter;
+            generatorTokenCounter = b.generatorTokenCounter;
         }
 
         /** The memory model by reference (path, hub id, {@code lite:<chat model>}, ...), owned by the pipeline. */
@@ -1094,9 +1108,19 @@ public final class MemoRAG implements AutoCloseable {
             return this;
         }
 
-        /** The token counter for chunking and evidence fitting (default cl100k). */
+        /** The token counter for retrieval chunk sizes (default cl100k, as MemoRAG). */
         public Builder tokenCounter(TokenCounter tokens) {
             tokenCounter = Objects.requireNonNull(tokens, "tokenCounter");
+            return this;
+        }
+
+        /**
+         * The generator's own token counter, used to fit evidence into its window. Default: the generator itself
+         * when it implements {@link TokenCounter}, else the chunking counter (cl100k), which is close for
+         * Qwen/Llama-style BPE tokenizers but not exact.
+         */
+        public Builder generatorTokenCounter(TokenCounter tokens) {
+            generatorTokenCounter = Objects.requireNonNull(tokens, "generatorTokenCounter");
             return this;
         }
 

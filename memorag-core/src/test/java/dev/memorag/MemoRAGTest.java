@@ -511,4 +511,41 @@ class MemoRAGTest {
                 () -> MemoRAG.load(dir, builder(memory(), null)));
         assertTrue(e.getMessage().contains("documents.json: sha256 is "), e.getMessage());
     }
+
+    /** Counts one token per character and answers with the prompt length. */
+    private static final class CharGenerator implements dev.memorag.api.Generator, dev.memorag.api.TokenCounter {
+        final List<String> prompts = new ArrayList<>();
+
+        @Override
+        public int count(String text) {
+            return text.length();
+        }
+
+        @Override
+        public dev.memorag.api.GenerationResult generate(List<dev.memorag.api.ChatMessage> messages,
+                dev.memorag.api.GenerationOptions options, dev.memorag.api.TokenListener listener) {
+            prompts.add(messages.get(0).content());
+            return new dev.memorag.api.GenerationResult("ok", dev.memorag.api.FinishReason.STOP,
+                    dev.memorag.api.TokenUsage.ZERO);
+        }
+
+        @Override
+        public int contextTokens() {
+            return 600;
+        }
+    }
+
+    @Test
+    void aGeneratorThatCountsItsOwnTokensIsFittedByThem() {
+        CharGenerator gen = new CharGenerator();
+        try (MemoRAG rag = builder(memory(), null).generator(gen).build()) {
+            rag.memorize(BOOK, null);
+            QueryResult r = rag.ask(QUESTION, TaskType.MEMORY_QA, QueryOptions.builder().answerTokens(64).build(),
+                    t -> { });
+            assertTrue(r.evidenceTruncated());
+            int promptChars = gen.prompts.get(0).length();
+            assertTrue(promptChars + MemoRAG.TEMPLATE_RESERVE_TOKENS + 64 <= 600, "prompt chars " + promptChars);
+            assertFalse(r.answer().evidence().isEmpty());
+        }
+    }
 }
