@@ -531,7 +531,7 @@ class MemoRAGTest {
 
         @Override
         public int contextTokens() {
-            return 600;
+            return 400;
         }
     }
 
@@ -544,7 +544,7 @@ class MemoRAGTest {
                     t -> { });
             assertTrue(r.evidenceTruncated());
             int promptChars = gen.prompts.get(0).length();
-            assertTrue(promptChars + MemoRAG.TEMPLATE_RESERVE_TOKENS + 64 <= 600, "prompt chars " + promptChars);
+            assertTrue(promptChars + MemoRAG.TEMPLATE_RESERVE_TOKENS + 64 <= 400, "prompt chars " + promptChars);
             assertFalse(r.answer().evidence().isEmpty());
         }
     }
