@@ -1,0 +1,146 @@
+package dev.memorag.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.memorag.MemoRAG;
+import dev.memorag.api.Answer;
+import dev.memorag.api.Document;
+import dev.memorag.api.MemoryStats;
+import dev.memorag.api.TaskType;
+import dev.memorag.memory.beacon.BeaconCheckpoint;
+import dev.memorag.memory.lm.ModelFamily;
+import dev.memorag.memory.lm.RandomCheckpoint;
+import dev.memorag.pipeline.QueryOptions;
+import dev.memorag.pipeline.Recollection;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole pipeline with real components: the bundled offline embedder and default chunk index, a tiny random beacon
+ * memory model and a tiny random local generator (byte-level tokenizer, ChatML template). The weights are random, so
+ * the text is meaningless, but every stage runs for real.
+ */
+class PipelineEndToEndTest {
+    private static final String QUESTION = "What did the White Rabbit take out of its waistcoat pocket?";
+
+    @TempDir
+    static Path models;
+
+    @TempDir
+    Path tmp;
+
+    static Path plain;
+    static Path beacon;
+    static String text;
+
+    @BeforeAll
+    static void makeModels() {
+        plain = models.resolve("plain");
+        RandomCheckpoint.write(plain, ModelFamily.QWEN2, RandomCheckpoint.Shape.TINY, 11);
+        beacon = models.resolve("beacon");
+        RandomCheckpoint.write(beacon, ModelFamily.QWEN2, RandomCheckpoint.Shape.TINY, 11);
+        BeaconCheckpoint.addBeacon(beacon, 4, 64, 13);
+        String book = DemoCommand.readBook();
+        int start = book.indexOf("CHAPTER I.");
+        start = book.indexOf("CHAPTER I.", start + 1); // skip the table of contents
+        text = book.substring(start, start + 5_000);
+    }
+
+    private static MemoRAG.Builder builder() {
+        return MemoRAG.builder().memoryModel(beacon.toString()).generator(plain.toString()).chunkTokens(64)
+                // The tiny models' tokenizer has one token per UTF-8 byte.
+                .generatorTokenCounter(s -> s.getBytes(StandardCharsets.UTF_8).length);
+    }
+
+    private static QueryOptions options() {
+        return QueryOptions.builder().clueTokens(12).answerTokens(12).keyPointTokens(12).build();
+    }
+
+    private static Map<String, byte[]> snapshot(Path dir) throws IOException {
+        Map<String, byte[]> files = new TreeMap<>();
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.filter(Files::isRegularFile).toList()) {
+                files.put(dir.relativize(p).toString(), Files.readAllBytes(p));
+            }
+        }
+        return files;
+    }
+
+    @Test
+    void memorizeSaveLoadQueryGivesIdenticalAnswersAndEvidence() throws IOException {
+        Path save = tmp.resolve("alice.memory");
+        Answer before;
+        Recollection recallBefore;
+        MemoryStats statsBefore;
+        try (MemoRAG rag = builder().build()) {
+            rag.memorize(text, save);
+            statsBefore = rag.memoryStats();
+            assertTrue(statsBefore.tokensRead() >= text.length(), statsBefore.toString());
+            before = rag.query(QUESTION, TaskType.MEMORY_QA, options());
+            recallBefore = rag.recall(QUESTION, options());
+            assertFalse(before.evidence().isEmpty());
+            assertEquals(List.of("recall", "rewrite", "retrieval", "fit", "generation"),
+                    List.copyOf(before.timings().stages().keySet()));
+            assertTrue(before.usage().completionTokens() > 0);
+            for (var h : before.evidence()) {
+                assertEquals(h.chunk().text(), text.substring(h.chunk().start(), h.chunk().end()),
+                        "evidence offsets point into the memorised text");
+            }
+            // Queries never change the memory.
+            Map<String, byte[]> files = snapshot(save);
+            rag.query(QUESTION, TaskType.MEMORY_ONLY_QA, options());
+            rag.query("", TaskType.SUMMARIZE, options());
+            assertEquals(statsBefore, rag.memoryStats());
+            Answer again = rag.query(QUESTION, TaskType.MEMORY_QA, options());
+            assertEquals(before.text(), again.text());
+            assertEquals(before.evidence(), again.evidence());
+            Map<String, byte[]> after = snapshot(save);
+            assertEquals(files.keySet(), after.keySet());
+            files.forEach((k, v) -> assertArrayEquals(v, after.get(k), k));
+        }
+        try (MemoRAG rag = MemoRAG.load(save, builder())) {
+            assertEquals(statsBefore, rag.memoryStats());
+            Answer after = rag.query(QUESTION, TaskType.MEMORY_QA, options());
+            assertEquals(before.text(), after.text());
+            assertEquals(before.clues(), after.clues());
+            assertEquals(before.evidence(), after.evidence());
+            Recollection recallAfter = rag.recall(QUESTION, options());
+            assertEquals(recallBefore.clues(), recallAfter.clues());
+            assertEquals(recallBefore.evidence(), recallAfter.evidence());
+        }
+    }
+
+    @Test
+    void addThenQueryFindsTheNewDocumentsChunks() {
+        Path save = tmp.resolve("grow.memory");
+        String poem = "The Jabberwock, with eyes of flame, came whiffling through the tulgey wood, and burbled as it "
+                + "came!";
+        try (MemoRAG rag = builder().build()) {
+            rag.memorize(List.of(new Document("alice", text)), save);
+            long read = rag.memoryStats().tokensRead();
+            rag.add(List.of(new Document("jabberwocky", poem)));
+            assertTrue(rag.memoryStats().tokensRead() > read, "the memory read the new document");
+            Answer a = rag.query("Through which wood did the Jabberwock come whiffling?", TaskType.MEMORY_QA,
+                    options());
+            assertTrue(a.evidence().stream().anyMatch(h -> h.chunk().documentId().equals("jabberwocky")),
+                    a.evidence().toString());
+        }
+        try (MemoRAG rag = MemoRAG.load(save, builder())) {
+            assertEquals(List.of("alice", "jabberwocky"), rag.documentIds());
+            Recollection r = rag.recall("Through which wood did the Jabberwock come whiffling?", options());
+            assertTrue(r.evidence().stream().anyMatch(h -> h.chunk().id().equals("jabberwocky#0")));
+        }
+    }
+}
