@@ -7,6 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (JSON reports).",
         subcommands = {
             // Register bench subcommands here, one per line.
+            BenchEmbedCommand.class,
+            BenchIndexCommand.class,
             BenchMemoryCommand.class,
             PipelineBenchCommand.class,
         })

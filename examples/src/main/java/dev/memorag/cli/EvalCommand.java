@@ -7,6 +7,9 @@ import picocli.CommandLine.Command;
 @Command(name = "eval", mixinStandardHelpOptions = true, description = "Evaluations (JSON reports).",
         subcommands = {
             // Register eval subcommands here, one per line.
+            EvalBookqaCommand.class,
+            EvalRetrievalCommand.class,
+            EvalZhPassagesCommand.class,
         })
 public final class EvalCommand implements Runnable {
     @CommandLine.Spec

@@ -181,6 +181,16 @@ public final class OnnxEmbedder implements Embedder {
         }
     }
 
+    /** Number of model tokens (special tokens included, after truncation) of each text, as this embedder sees it. */
+    public int[] countTokens(List<String> texts) {
+        TextTokenizer.Encoded[] enc = tokenizer.encode(texts);
+        int[] out = new int[enc.length];
+        for (int i = 0; i < enc.length; i++) {
+            out[i] = enc[i].ids().length;
+        }
+        return out;
+    }
+
     @Override
     public int dimension() {
         return dimension;
