@@ -11,6 +11,7 @@ import dev.memorag.api.Document;
 import dev.memorag.api.MemoryStats;
 import dev.memorag.api.TaskType;
 import dev.memorag.memory.beacon.BeaconCheckpoint;
+import dev.memorag.memory.lite.GistMemoryModel;
 import dev.memorag.memory.lm.ModelFamily;
 import dev.memorag.memory.lm.RandomCheckpoint;
 import dev.memorag.pipeline.QueryOptions;
@@ -133,6 +134,32 @@ class PipelineEndToEndTest {
         try (MemoRAG rag = MemoRAG.load(save, builder())) {
             assertEquals(List.of("alice", "jabberwocky"), rag.documentIds());
             assertTrue(rag.chunks().stream().anyMatch(c -> c.id().equals("jabberwocky#0")));
+        }
+    }
+
+    @Test
+    void liteGistMemoryRoundTrips() {
+        Path save = tmp.resolve("lite.memory");
+        QueryOptions opts = QueryOptions.builder().clueTokens(8).answerTokens(8).hits(1).build();
+        Answer before;
+        // One small chat model keeps the gists, produces the clues and answers (Lite's generator = the memory).
+        try (GistMemoryModel gist = GistMemoryModel.builder().generator(
+                dev.memorag.spi.Providers.generator(plain.toString(), dev.memorag.spi.ProviderOptions.EMPTY))
+                .chunkTokens(256).gistTokens(8).build();
+                MemoRAG rag = MemoRAG.lite(gist).chunkTokens(32).build()) {
+            rag.memorize(text, save);
+            assertTrue(rag.describe().get("generator").startsWith("gist:"), rag.describe().toString());
+            before = rag.query(QUESTION, TaskType.MEMORY_QA, opts);
+            assertFalse(before.evidence().isEmpty());
+        }
+        try (GistMemoryModel gist = GistMemoryModel.builder().generator(
+                dev.memorag.spi.Providers.generator(plain.toString(), dev.memorag.spi.ProviderOptions.EMPTY))
+                .chunkTokens(256).gistTokens(8).build();
+                MemoRAG rag = MemoRAG.load(save, MemoRAG.lite(gist))) {
+            Answer after = rag.query(QUESTION, TaskType.MEMORY_QA, opts);
+            assertEquals(before.text(), after.text());
+            assertEquals(before.clues(), after.clues());
+            assertEquals(before.evidence(), after.evidence());
         }
     }
 }
