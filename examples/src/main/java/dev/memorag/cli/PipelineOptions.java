@@ -95,7 +95,7 @@ final class PipelineOptions {
         return false;
     }
 
-    /** The environment's generator when neither {@code --generator} nor a memory model will answer, else null. */
+    /** The environment's generator when neither {@code --generator} nor a memory model answers, else null. */
     Generator environmentGenerator(boolean memoryModelAnswers) {
         if (generator != null || memoryModelAnswers || !environmentHasGenerator(System.getenv())) {
             return null;

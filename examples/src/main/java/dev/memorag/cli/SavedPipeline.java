@@ -3,8 +3,6 @@ package dev.memorag.cli;
 import dev.memorag.MemoRAG;
 import dev.memorag.api.Generator;
 import dev.memorag.api.ProgressListener;
-import dev.memorag.pipeline.PipelineDescriptor;
-import dev.memorag.pipeline.PipelineStore;
 import java.nio.file.Path;
 
 /**
@@ -23,15 +21,21 @@ final class SavedPipeline implements AutoCloseable {
     }
 
     static SavedPipeline open(Path dir, PipelineOptions options, ProgressListener progress) {
-        PipelineDescriptor d = PipelineStore.readDescriptor(dir);
-        boolean memoryAnswers = options.memoryModel != null || d.memoryModelId() != null;
-        Generator env = options.environmentGenerator(memoryAnswers);
+        MemoRAG rag = options.builder(progress, null).load(dir);
+        if (rag.hasGenerator()) {
+            return new SavedPipeline(rag, null);
+        }
+        // Nothing local answers (no --generator, and no memory model that can act as one): fall back to the
+        // environment's OpenAI-style generator, if one is configured.
+        Generator env = options.environmentGenerator(false);
+        if (env == null) {
+            return new SavedPipeline(rag, null);
+        }
+        rag.close();
         try {
             return new SavedPipeline(options.builder(progress, env).load(dir), env);
         } catch (RuntimeException e) {
-            if (env != null) {
-                env.close();
-            }
+            env.close();
             throw e;
         }
     }
