@@ -125,6 +125,10 @@ final class AskCommand implements Callable<Integer> {
                 description = "New tokens for the answer (default 256).")
         int maxTokens;
 
+        @Option(names = "--clue-tokens", paramLabel = "N", defaultValue = "128",
+                description = "New tokens for each memory instruction: clues, surrogate questions (default 128).")
+        int clueTokens;
+
         @Option(names = "--no-stream", description = "Print the answer when complete instead of streaming it.")
         boolean noStream;
 
@@ -133,7 +137,7 @@ final class AskCommand implements Callable<Integer> {
 
         QueryOptions queryOptions() {
             return QueryOptions.builder().hits(hits).order(order.order).draftAnswer(draft).answerTokens(maxTokens)
-                    .build();
+                    .clueTokens(clueTokens).keyPointTokens(Math.max(clueTokens, 4 * clueTokens)).build();
         }
     }
 }

@@ -162,4 +162,55 @@ class PipelineEndToEndTest {
             assertEquals(before.evidence(), after.evidence());
         }
     }
+
+    private static String runCli(String... args) {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream old = System.out;
+        java.io.StringWriter err = new java.io.StringWriter();
+        int code;
+        try (java.io.PrintStream out = new java.io.PrintStream(bytes, true, StandardCharsets.UTF_8)) {
+            System.setOut(out);
+            picocli.CommandLine cl = MemoragCli.commandLine();
+            cl.setErr(new java.io.PrintWriter(err));
+            code = cl.execute(args);
+        } finally {
+            System.setOut(old);
+        }
+        assertEquals(0, code, String.join(" ", args) + " failed: " + err);
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void cliMemorizeAskRecallSummarizeWithJson() throws IOException {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        Path file = Files.writeString(tmp.resolve("chapter1.txt"), text.substring(0, 800));
+        Path save = tmp.resolve("cli.memory");
+        String[] models = {"--memory-model", beacon.toString(), "--chunk-tokens", "32"};
+        var memorized = json.readTree(runCli(concat(new String[] {"memorize", file.toString(), "--save",
+                save.toString(), "--json"}, models)));
+        assertEquals(1, memorized.get("documents").asInt());
+        assertTrue(memorized.get("chunks").asInt() > 1);
+        assertTrue(memorized.has("memory"));
+        String[] query = {"--generator", plain.toString(), "--hits", "1", "--clue-tokens", "4", "--max-tokens", "4",
+            "--json"};
+        var asked = json.readTree(runCli(concat(new String[] {"ask", save.toString(), QUESTION}, query)));
+        assertEquals("MEMORY_QA", asked.get("task").asText());
+        assertFalse(asked.get("evidence").isEmpty());
+        var evidence = asked.get("evidence").get(0);
+        assertEquals(evidence.get("text").asText(), text.substring(evidence.get("start").asInt(),
+                evidence.get("end").asInt()));
+        var rag = json.readTree(runCli(concat(new String[] {"ask", save.toString(), QUESTION, "--task", "rag"},
+                query)));
+        assertEquals("RAG", rag.get("task").asText());
+        var recalled = json.readTree(runCli(concat(new String[] {"recall", save.toString(), QUESTION}, query)));
+        assertTrue(recalled.has("clues") && recalled.get("evidence").size() >= 1);
+        var summary = json.readTree(runCli(concat(new String[] {"summarize", save.toString()}, query)));
+        assertEquals("SUMMARIZE", summary.get("task").asText());
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
 }
