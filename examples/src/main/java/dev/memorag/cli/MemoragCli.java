@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
             EvalCommand.class,
             MemorizeCommand.class,
             MemoryCommand.class,
+            ModelsCommand.class,
             RecallCommand.class,
             SummarizeCommand.class,
         })

@@ -110,7 +110,7 @@ public final class MultiQueryRetrieval {
         return order;
     }
 
-    /** Batched retrieval: result i holds the ranked hits of query i. */
+    /** Batched retrieval: result i holds the ranked hits of query i. Thread-safety: as the implementation's. */
     @FunctionalInterface
     public interface RetrieveAll {
         List<List<Hit>> retrieveAll(List<String> queries, int k);

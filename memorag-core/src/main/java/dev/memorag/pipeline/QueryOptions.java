@@ -45,7 +45,7 @@ public record QueryOptions(int hits, boolean draftAnswer, EvidenceOrder order, i
         return new Builder();
     }
 
-    /** Builder; see the record components for the defaults. */
+    /** Builder; see the record components for the defaults. Thread-safety: not thread-safe. */
     public static final class Builder {
         private int hits;
         private boolean draftAnswer;

@@ -1,0 +1,73 @@
+package dev.memorag.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class ProgressBarTest {
+    private final StringWriter sink = new StringWriter();
+    private final AtomicLong clock = new AtomicLong();
+
+    @Test
+    void plainModePrintsSparseLines() {
+        ProgressBar bar = new ProgressBar(new PrintWriter(sink), false, ProgressBar.Unit.BYTES, clock::get);
+        long total = 4L << 20;
+        for (long done = 0; done <= total; done += 64 << 10) {
+            bar.onProgress("download model.safetensors", done, total);
+        }
+        bar.onProgress("download model.safetensors", total, total); // a repeated completion prints nothing
+        bar.onProgress("download config.json", 700, 700);
+        bar.finish();
+
+        assertEquals(String.join(System.lineSeparator(),
+                "download model.safetensors: 0 B / 4.0 MiB (0%)",
+                "download model.safetensors: 1.0 MiB / 4.0 MiB (25%)",
+                "download model.safetensors: 2.0 MiB / 4.0 MiB (50%)",
+                "download model.safetensors: 3.0 MiB / 4.0 MiB (75%)",
+                "download model.safetensors: 4.0 MiB / 4.0 MiB (100%)",
+                "download config.json: 700 B / 700 B (100%)", ""), sink.toString());
+    }
+
+    @Test
+    void plainModeWithUnknownTotalPrintsAtMostEveryTenSeconds() {
+        ProgressBar bar = new ProgressBar(new PrintWriter(sink), false, ProgressBar.Unit.COUNT, clock::get);
+        bar.onProgress("embed", 1, -1);
+        clock.addAndGet(5_000_000_000L);
+        bar.onProgress("embed", 2, -1);
+        clock.addAndGet(6_000_000_000L);
+        bar.onProgress("embed", 3, -1);
+
+        assertEquals("embed: 1" + System.lineSeparator() + "embed: 3" + System.lineSeparator(), sink.toString());
+    }
+
+    @Test
+    void interactiveModeRedrawsInPlaceAndThrottles() {
+        ProgressBar bar = new ProgressBar(new PrintWriter(sink), true, ProgressBar.Unit.COUNT, clock::get);
+        bar.onProgress("memorize", 0, 8);
+        bar.onProgress("memorize", 1, 8); // within 100 ms of the last draw: skipped
+        clock.addAndGet(200_000_000L);
+        bar.onProgress("memorize", 4, 8);
+        bar.onProgress("memorize", 8, 8); // completion always draws and ends the line
+        bar.finish();
+
+        String s = sink.toString();
+        assertEquals(3, s.chars().filter(c -> c == '\r').count(), s);
+        assertTrue(s.contains("memorize [............] 0 / 8 (0%)".replace("............", ".".repeat(24))), s);
+        assertTrue(s.contains("[" + "#".repeat(12) + ".".repeat(12) + "] 4 / 8 (50%)"), s);
+        assertTrue(s.endsWith("[" + "#".repeat(24) + "] 8 / 8 (100%)" + System.lineSeparator()), s);
+        assertFalse(s.contains("1 / 8"), s);
+    }
+
+    @Test
+    void ciAndDumbTerminalsAreNotInteractive() {
+        assertFalse(ProgressBar.stderrIsTerminal(Map.of("CI", "true", "TERM", "xterm")));
+        assertFalse(ProgressBar.stderrIsTerminal(Map.of("TERM", "dumb")));
+        assertFalse(ProgressBar.stderrIsTerminal(Map.of()));
+    }
+}
