@@ -63,7 +63,7 @@ final class AskCommand implements Callable<Integer> {
 
     /** Shared by {@code ask} and {@code summarize}. */
     static int run(Path dir, String question, TaskType task, QueryFlags flags, PipelineOptions options) {
-        StageProgress progress = StageProgress.stderr();
+        ProgressBar progress = options.progressBar();
         try (SavedPipeline saved = SavedPipeline.open(dir, options, progress)) {
             progress.finish();
             boolean stream = !flags.json && !flags.noStream;

@@ -71,7 +71,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private int run(String text, Path dir) {
-        StageProgress progress = StageProgress.stderr();
+        ProgressBar progress = options.progressBar();
         long tokens = Cl100kTokenCounter.INSTANCE.count(text);
         say("Memorising \"Alice's Adventures in Wonderland\" (Project Gutenberg #11, public domain): %,d characters, "
                 + "%,d tokens.", text.length(), tokens);

@@ -41,7 +41,7 @@ final class MemorizeCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         List<Document> docs = readDocuments(files);
-        StageProgress progress = StageProgress.stderr();
+        ProgressBar progress = options.progressBar();
         long t0 = System.nanoTime();
         try (MemoRAG rag = options.builder(progress, null).build()) {
             rag.memorize(docs, save, replace ? MemorizeMode.REPLACE : MemorizeMode.FAIL_IF_PRESENT);

@@ -48,7 +48,7 @@ final class PipelineBenchCommand implements Callable<Integer> {
         Path dir = save == null ? tmp.resolve("save") : save;
         try {
             long tokens = Cl100kTokenCounter.INSTANCE.count(text);
-            StageProgress progress = StageProgress.stderr();
+            ProgressBar progress = options.progressBar();
             ObjectNode n = PipelineOutput.object();
             n.put("file", file.toString());
             n.put("characters", text.length());

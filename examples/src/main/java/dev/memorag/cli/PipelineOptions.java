@@ -7,7 +7,9 @@ import dev.memorag.api.Language;
 import dev.memorag.api.ProgressListener;
 import dev.memorag.generation.Generators;
 import java.util.Map;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * The model options shared by the pipeline commands ({@code memorize}, {@code ask}, {@code summarize},
@@ -50,6 +52,17 @@ final class PipelineOptions {
 
     @Option(names = "--beacon-ratio", paramLabel = "R", description = "Beacon compression ratio of the memory model.")
     Integer beaconRatio;
+
+    @Option(names = "--quiet", description = "No progress bars.")
+    boolean quiet;
+
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec spec;
+
+    /** A progress bar on the command's standard error (plain lines when it is not a terminal). */
+    ProgressBar progressBar() {
+        return ProgressBar.forStderr(spec.commandLine().getErr(), quiet, ProgressBar.Unit.COUNT);
+    }
 
     /** A builder with these options; {@code envGenerator} is used when no generator is given on the command line. */
     MemoRAG.Builder builder(ProgressListener progress, Generator envGenerator) {

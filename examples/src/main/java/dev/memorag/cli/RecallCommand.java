@@ -25,7 +25,7 @@ final class RecallCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        StageProgress progress = StageProgress.stderr();
+        ProgressBar progress = options.progressBar();
         try (SavedPipeline saved = SavedPipeline.open(dir, options, progress)) {
             progress.finish();
             Recollection r = saved.rag.recall(question, flags.queryOptions());
