@@ -124,9 +124,14 @@ final class DemoCommand implements Callable<Integer> {
                 report.put("note", "no generative model configured");
                 report.set("result", PipelineOutput.recollection(r));
                 if (!json) {
-                    System.out.println("No generative model is configured, so there is no answer. Pass "
-                            + "--memory-model REF and/or --generator REF, or set OPENAI_API_KEY or OPENAI_BASE_URL, "
-                            + "to run the full pipeline.");
+                    System.out.println((rag.memoryStats() == null ? "No generative model is configured"
+                            : "The memory model cannot write answers itself and no generator is configured")
+                            + ", so there is no answer. Pass --memory-model REF and/or --generator REF, or set "
+                            + "OPENAI_API_KEY or OPENAI_BASE_URL, to run the full pipeline.");
+                    if (!r.clues().isEmpty()) {
+                        System.out.println("Clues from the memory:");
+                        r.clues().forEach(c -> System.out.println("  " + c));
+                    }
                     System.out.println("These are the passages retrieved for the question (the evidence an answer "
                             + "would be based on):");
                     System.out.println();
