@@ -6,6 +6,9 @@ import dev.memorag.api.Generator;
 import dev.memorag.api.Language;
 import dev.memorag.api.ProgressListener;
 import dev.memorag.generation.Generators;
+import dev.memorag.memory.LocalGenerator;
+import dev.memorag.spi.ProviderOptions;
+import dev.memorag.spi.Providers;
 import java.util.Map;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -64,8 +67,11 @@ final class PipelineOptions {
         return ProgressBar.forStderr(spec.commandLine().getErr(), quiet, ProgressBar.Unit.COUNT);
     }
 
-    /** A builder with these options; {@code envGenerator} is used when no generator is given on the command line. */
-    MemoRAG.Builder builder(ProgressListener progress, Generator envGenerator) {
+    /**
+     * A builder with these options and {@code generator} (an instance the caller owns, or null). A local generator's
+     * own tokenizer measures prompts when evidence is fitted to its window.
+     */
+    MemoRAG.Builder builder(ProgressListener progress, Generator generator) {
         MemoRAG.Builder b = MemoRAG.builder().progress(progress).allowDownload(download);
         if (memoryModel != null) {
             b.memoryModel(memoryModel);
@@ -75,8 +81,9 @@ final class PipelineOptions {
         }
         if (generator != null) {
             b.generator(generator);
-        } else if (envGenerator != null) {
-            b.generator(envGenerator);
+            if (generator instanceof LocalGenerator local) {
+                b.generatorTokenCounter(local.tokenizer());
+            }
         }
         if (index != null) {
             b.chunkIndex(index);
@@ -96,6 +103,18 @@ final class PipelineOptions {
         return b;
     }
 
+    /** The generator named by {@code --generator}, or null; the caller closes it. */
+    Generator openGenerator() {
+        if (generator == null) {
+            return null;
+        }
+        ProviderOptions o = ProviderOptions.EMPTY.with(ProviderOptions.DOWNLOAD, Boolean.toString(download));
+        if (device != null) {
+            o = o.with(ProviderOptions.DEVICE, device);
+        }
+        return Providers.generator(generator, o);
+    }
+
     /** Whether the environment configures a remote generator (OpenAI, Azure OpenAI, DeepSeek variables). */
     static boolean environmentHasGenerator(Map<String, String> env) {
         for (String k : new String[] {Generators.OPENAI_API_KEY, Generators.OPENAI_BASE_URL,
@@ -108,9 +127,9 @@ final class PipelineOptions {
         return false;
     }
 
-    /** The environment's generator when neither {@code --generator} nor a memory model answers, else null. */
-    Generator environmentGenerator(boolean memoryModelAnswers) {
-        if (generator != null || memoryModelAnswers || !environmentHasGenerator(System.getenv())) {
+    /** The environment's OpenAI-style generator when {@code --generator} is not given and one is configured. */
+    Generator environmentGenerator() {
+        if (generator != null || !environmentHasGenerator(System.getenv())) {
             return null;
         }
         return Generators.fromEnvironment();

@@ -6,36 +6,42 @@ import dev.memorag.api.ProgressListener;
 import java.nio.file.Path;
 
 /**
- * A pipeline loaded from a save directory for the query commands, plus the generator taken from the environment
- * (OpenAI-style variables) when neither {@code --generator} nor a memory model can answer.
+ * A pipeline loaded from a save directory for the query commands, with the generator the command line names
+ * ({@code --generator}), or else, when nothing local answers (no memory model that can act as a generator), the
+ * generator configured by OpenAI-style environment variables. Owns that generator.
  *
  * <p>Thread-safety: as {@link MemoRAG}.
  */
 final class SavedPipeline implements AutoCloseable {
     final MemoRAG rag;
-    private final Generator environmentGenerator;
+    private final Generator generator;
 
-    private SavedPipeline(MemoRAG rag, Generator environmentGenerator) {
+    private SavedPipeline(MemoRAG rag, Generator generator) {
         this.rag = rag;
-        this.environmentGenerator = environmentGenerator;
+        this.generator = generator;
     }
 
     static SavedPipeline open(Path dir, PipelineOptions options, ProgressListener progress) {
-        MemoRAG rag = options.builder(progress, null).load(dir);
-        if (rag.hasGenerator()) {
-            return new SavedPipeline(rag, null);
+        Generator named = options.openGenerator();
+        MemoRAG rag = loadWith(dir, options, progress, named);
+        if (named != null || rag.hasGenerator()) {
+            return new SavedPipeline(rag, named);
         }
-        // Nothing local answers (no --generator, and no memory model that can act as one): fall back to the
-        // environment's OpenAI-style generator, if one is configured.
-        Generator env = options.environmentGenerator(false);
+        Generator env = options.environmentGenerator();
         if (env == null) {
             return new SavedPipeline(rag, null);
         }
         rag.close();
+        return new SavedPipeline(loadWith(dir, options, progress, env), env);
+    }
+
+    private static MemoRAG loadWith(Path dir, PipelineOptions options, ProgressListener progress, Generator gen) {
         try {
-            return new SavedPipeline(options.builder(progress, env).load(dir), env);
+            return options.builder(progress, gen).load(dir);
         } catch (RuntimeException e) {
-            env.close();
+            if (gen != null) {
+                gen.close();
+            }
             throw e;
         }
     }
@@ -45,8 +51,8 @@ final class SavedPipeline implements AutoCloseable {
         try {
             rag.close();
         } finally {
-            if (environmentGenerator != null) {
-                environmentGenerator.close();
+            if (generator != null) {
+                generator.close();
             }
         }
     }
