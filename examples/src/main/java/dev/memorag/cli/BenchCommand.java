@@ -10,6 +10,8 @@ import picocli.CommandLine.Command;
             BenchEmbedCommand.class,
             BenchIndexCommand.class,
             BenchMemoryCommand.class,
+            LlmBenchCommand.class,
+            MakeModelCommand.class,
             PipelineBenchCommand.class,
         })
 public final class BenchCommand implements Runnable {

@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
             BenchCommand.class,
             DemoCommand.class,
             EvalCommand.class,
+            LmCommand.class,
             MemorizeCommand.class,
             MemoryCommand.class,
             ModelsCommand.class,
