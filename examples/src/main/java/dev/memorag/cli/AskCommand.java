@@ -81,7 +81,6 @@ final class AskCommand implements Callable<Integer> {
             } else {
                 System.out.println(r.answer().text());
             }
-            r.warnings().forEach(w -> System.err.println("warning: " + w));
             if (!r.answer().clues().isEmpty()) {
                 System.out.println();
                 System.out.println("clues:");

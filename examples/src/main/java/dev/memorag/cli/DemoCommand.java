@@ -112,7 +112,6 @@ final class DemoCommand implements Callable<Integer> {
                 report.set("result", PipelineOutput.answer(r));
                 if (!json) {
                     System.out.println("Answer (" + task + "): " + r.answer().text());
-                    r.warnings().forEach(w -> System.err.println("warning: " + w));
                     System.out.println();
                     System.out.println("Evidence:");
                     PipelineOutput.printEvidence(System.out, r.answer().evidence());
