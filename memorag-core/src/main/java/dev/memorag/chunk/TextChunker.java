@@ -2,6 +2,7 @@ package dev.memorag.chunk;
 
 import dev.memorag.InvalidInputException;
 import dev.memorag.api.Chunk;
+import dev.memorag.api.Document;
 import dev.memorag.api.TokenCounter;
 import dev.memorag.text.Cl100kTokenCounter;
 import java.util.ArrayList;
@@ -107,6 +108,14 @@ public final class TextChunker {
             return List.of();
         }
         return new Run(documentId, text).chunks();
+    }
+
+    /** Splits a document: {@code split(document.id(), document.text())}. */
+    public List<Chunk> split(Document document) {
+        if (document == null) {
+            throw new InvalidInputException("TextChunker.split: document must not be null");
+        }
+        return split(document.id(), document.text());
     }
 
     /** The state of one {@link #split} call. */
@@ -322,44 +331,69 @@ public final class TextChunker {
 
         /** Emits the trimmed span [a, b) if it fits the budget; whitespace-only spans fit and emit nothing. */
         private boolean tryEmit(int a, int b) {
-            while (a < b && Character.isWhitespace(text.charAt(a))) {
-                a++;
-            }
-            while (b > a && Character.isWhitespace(text.charAt(b - 1))) {
-                b--;
-            }
-            if (a == b) {
+            int ta = trimStart(a, b);
+            int tb = trimEnd(ta, b);
+            if (ta == tb) {
                 return true;
             }
-            String s = text.substring(a, b);
+            String s = text.substring(ta, tb);
             int tokens = counter.count(s);
             if (tokens > chunkSize) {
                 return false;
             }
-            out.add(new Chunk(documentId + "#" + out.size(), documentId, s, a, b, tokens));
+            out.add(new Chunk(documentId + "#" + out.size(), documentId, s, ta, tb, tokens));
             return true;
+        }
+
+        private int trimStart(int a, int b) {
+            while (a < b && Character.isWhitespace(text.charAt(a))) {
+                a++;
+            }
+            return a;
+        }
+
+        private int trimEnd(int a, int b) {
+            while (b > a && Character.isWhitespace(text.charAt(b - 1))) {
+                b--;
+            }
+            return b;
+        }
+
+        /** Exact tokens of the trimmed span [a, b). */
+        private int trimmedCount(int a, int b) {
+            int ta = trimStart(a, b);
+            return counter.count(text.substring(ta, trimEnd(ta, b)));
         }
 
         /**
          * Cuts [from, to) into full-budget chunks by characters, emitting all but the tail that fits; returns the
-         * tail's start and leaves its exact token count in {@link #remainderTokens}.
+         * tail's start and leaves its exact token count in {@link #remainderTokens}. Counts are of the trimmed spans.
          */
         private int charSplit(int from, int to) {
             int p = from;
             while (p < to) {
-                int end = fitter.fit(text, p, to, chunkSize, lastCutChars);
-                int tokens = counter.count(text.substring(p, end));
+                PrefixFitter.Fit fit = fitter.fit(text, p, to, chunkSize, lastCutChars);
+                int end = fit.end();
+                // the fitter's count is the raw span's; it is the trimmed span's when there is nothing to trim
+                boolean untrimmed = !Character.isWhitespace(text.charAt(p))
+                        && !Character.isWhitespace(text.charAt(end - 1));
+                int tokens = fit.tokens() >= 0 && untrimmed ? fit.tokens() : trimmedCount(p, end);
                 while (tokens > chunkSize) {
                     int shorter = PrefixFitter.codePointFloor(text, p + (int) ((long) (end - p) * chunkSize / tokens));
-                    end = shorter > p ? Math.min(shorter, end - 1) : PrefixFitter.oneCodePoint(text, p);
+                    end = Math.max(Math.min(shorter, end - 1), PrefixFitter.oneCodePoint(text, p));
                     end = Math.max(PrefixFitter.codePointFloor(text, end), PrefixFitter.oneCodePoint(text, p));
-                    tokens = counter.count(text.substring(p, end));
+                    tokens = trimmedCount(p, end);
                 }
                 if (end >= to) {
                     remainderTokens = tokens;
                     return p;
                 }
-                tryEmit(p, end);
+                int ta = trimStart(p, end);
+                int tb = trimEnd(ta, end);
+                if (ta < tb) {
+                    out.add(new Chunk(documentId + "#" + out.size(), documentId, text.substring(ta, tb), ta, tb,
+                            tokens));
+                }
                 lastCutChars = end - p;
                 p = end;
             }

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -24,25 +25,36 @@ public final class Prompts {
     /** Template names. Every template set defines all of them. */
     public enum Template {
         /** The user turn that wraps the text to memorise: {@code {context}}. */
-        CONTEXT,
+        CONTEXT("context"),
         /** The assistant's acknowledgement after the context turn. */
         CONTEXT_ACK,
         /** Clue spans from the memory, one per line: {@code {question}}. */
-        RECALL,
+        RECALL("question"),
         /** Surrogate questions, one per line: {@code {question}}. */
-        REWRITE,
+        REWRITE("question"),
         /** A short answer from memory alone: {@code {question}}. */
-        ANSWER,
+        ANSWER("question"),
         /** Numbered key points of the whole text. */
         KEY_POINTS,
         /** Generator prompt: answer from evidence: {@code {context}}, {@code {question}}. */
-        RAG_ANSWER,
+        RAG_ANSWER("context", "question"),
         /** Generator prompt: summarise evidence: {@code {context}}. */
-        SUMMARIZE,
+        SUMMARIZE("context"),
         /** Lite memory: condense one chunk: {@code {text}}. */
-        GIST,
+        GIST("text"),
         /** The extra passage holding a draft answer: {@code {answer}}. */
-        DRAFT_ANSWER;
+        DRAFT_ANSWER("answer");
+
+        private final List<String> placeholders;
+
+        Template(String... placeholders) {
+            this.placeholders = List.of(placeholders);
+        }
+
+        /** The placeholders every text for this template must contain (the values the pipeline fills in). */
+        public List<String> placeholders() {
+            return placeholders;
+        }
 
         String key() {
             return name().toLowerCase(java.util.Locale.ROOT);
@@ -77,6 +89,8 @@ public final class Prompts {
                 if (node == null || !node.isTextual()) {
                     throw new MemoRagException("prompt resource " + name + ": field '" + t.key() + "' missing");
                 }
+                requirePlaceholders(name + " field '" + t.key() + "'", node.asText(),
+                        t.placeholders().toArray(String[]::new));
                 map.put(t, node.asText());
             }
             return new Prompts(language, map);
@@ -94,9 +108,14 @@ public final class Prompts {
         return templates.get(template);
     }
 
-    /** A copy with {@code template} replaced by {@code text}. */
+    /**
+     * A copy with {@code template} replaced by {@code text}.
+     *
+     * @throws InvalidInputException when {@code text} lacks one of {@link Template#placeholders()}
+     */
     public Prompts with(Template template, String text) {
         Objects.requireNonNull(text, "text");
+        requirePlaceholders(template.key(), text, template.placeholders().toArray(String[]::new));
         Map<Template, String> copy = new EnumMap<>(templates);
         copy.put(template, text);
         return new Prompts(language, copy);

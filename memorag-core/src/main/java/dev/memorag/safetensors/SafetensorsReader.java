@@ -52,7 +52,8 @@ public final class SafetensorsReader implements AutoCloseable {
     }
 
     /**
-     * Opens a checkpoint file or directory.
+     * Opens a checkpoint: a {@code .safetensors} file, a {@code *.safetensors.index.json} of a sharded checkpoint, or
+     * a directory holding {@code model.safetensors.index.json} (preferred) or {@code model.safetensors}.
      *
      * @throws dev.memorag.InvalidInputException when the path does not exist or holds no safetensors
      * @throws CorruptDataException when a header is damaged
@@ -62,34 +63,51 @@ public final class SafetensorsReader implements AutoCloseable {
             throw new InvalidInputException("safetensors path does not exist: " + path);
         }
         List<Path> files = new ArrayList<>();
+        Path index = null;
         if (Files.isDirectory(path)) {
-            Path index = path.resolve("model.safetensors.index.json");
+            Path candidate = path.resolve("model.safetensors.index.json");
             Path single = path.resolve("model.safetensors");
-            if (Files.isRegularFile(index)) {
-                files.addAll(shardsFromIndex(index));
+            if (Files.isRegularFile(candidate)) {
+                index = candidate;
             } else if (Files.isRegularFile(single)) {
                 files.add(single);
             } else {
                 throw new InvalidInputException("no model.safetensors or model.safetensors.index.json in " + path);
             }
+        } else if (path.getFileName().toString().endsWith(".safetensors.index.json")) {
+            index = path; // the index of a sharded checkpoint given directly
         } else {
             files.add(path);
+        }
+        Map<String, String> weightMap = Map.of();
+        if (index != null) {
+            weightMap = weightMap(index);
+            for (String shard : new TreeSet<>(weightMap.values())) {
+                files.add(index.resolveSibling(shard));
+            }
         }
         Map<String, TensorInfo> tensors = new TreeMap<>();
         Map<String, String> metadata = new LinkedHashMap<>();
         Map<Path, FileChannel> channels = new LinkedHashMap<>();
+        Path current = null;
         try {
             for (Path f : files) {
+                current = f;
                 FileChannel ch = FileChannel.open(f, StandardOpenOption.READ);
                 channels.put(f, ch);
                 readHeader(f, ch, tensors, metadata);
             }
+            if (index != null) {
+                checkWeightMap(index, weightMap, tensors);
+            }
         } catch (IOException e) {
             closeAll(channels);
             if (e instanceof NoSuchFileException) {
-                throw new InvalidInputException("safetensors file missing: " + e.getMessage(), e);
+                throw index != null
+                        ? new CorruptDataException(index + " names shard " + current + ", which is missing", e)
+                        : new InvalidInputException("safetensors file missing: " + current, e);
             }
-            throw new CorruptDataException("cannot read safetensors " + files + ": " + e.getMessage(), e);
+            throw new CorruptDataException("cannot read safetensors file " + current + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
             closeAll(channels);
             throw e;
@@ -98,30 +116,52 @@ public final class SafetensorsReader implements AutoCloseable {
                 channels);
     }
 
-    private static List<Path> shardsFromIndex(Path index) {
+    /** The index's tensor-to-shard map; shard names must be plain file names beside the index. */
+    private static Map<String, String> weightMap(Path index) {
         JsonNode root;
         try {
             root = JSON.readTree(index.toFile());
         } catch (IOException e) {
             throw new CorruptDataException(index + ": invalid JSON: " + e.getMessage(), e);
         }
-        JsonNode map = root.get("weight_map");
+        JsonNode map = root == null ? null : root.get("weight_map");
         if (map == null || !map.isObject() || map.isEmpty()) {
             throw new CorruptDataException(index + ": field 'weight_map' missing or empty");
         }
-        Set<String> names = new TreeSet<>();
-        for (Iterator<JsonNode> it = map.elements(); it.hasNext(); ) {
-            JsonNode v = it.next();
-            if (!v.isTextual() || v.asText().contains("/") || v.asText().contains("\\")) {
-                throw new CorruptDataException(index + ": invalid shard name " + v);
+        Map<String, String> out = new TreeMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            JsonNode v = e.getValue();
+            String shard = v.isTextual() ? v.textValue() : null;
+            if (shard == null || shard.isEmpty() || shard.equals(".") || shard.equals("..") || shard.contains("/")
+                    || shard.contains("\\")) {
+                throw new CorruptDataException(index + ": field 'weight_map." + e.getKey()
+                        + "' is not a shard file name: " + v);
             }
-            names.add(v.asText());
-        }
-        List<Path> out = new ArrayList<>();
-        for (String n : names) {
-            out.add(index.resolveSibling(n));
+            out.put(e.getKey(), shard);
         }
         return out;
+    }
+
+    /** Every tensor the index names must be in the shard it names, and every tensor read must be indexed. */
+    private static void checkWeightMap(Path index, Map<String, String> weightMap, Map<String, TensorInfo> tensors) {
+        for (Map.Entry<String, String> e : weightMap.entrySet()) {
+            TensorInfo t = tensors.get(e.getKey());
+            if (t == null) {
+                throw new CorruptDataException(index + ": tensor '" + e.getKey() + "' is not in shard "
+                        + e.getValue());
+            }
+            if (!t.file().getFileName().toString().equals(e.getValue())) {
+                throw new CorruptDataException(index + ": tensor '" + e.getKey() + "' is listed in shard "
+                        + e.getValue() + " but found in " + t.file().getFileName());
+            }
+        }
+        for (String name : tensors.keySet()) {
+            if (!weightMap.containsKey(name)) {
+                throw new CorruptDataException(index + ": tensor '" + name + "' of " + tensors.get(name).file()
+                        .getFileName() + " is missing from weight_map");
+            }
+        }
     }
 
     private static void readHeader(Path file, FileChannel ch, Map<String, TensorInfo> out, Map<String, String> meta)
@@ -169,35 +209,47 @@ public final class SafetensorsReader implements AutoCloseable {
             }
             DType dtype = DType.parse(dt.asText(), where);
             long[] shape = new long[shapeNode.size()];
-            long count = 1;
+            long bytes = dtype.bytes();
             for (int i = 0; i < shape.length; i++) {
                 JsonNode d = shapeNode.get(i);
-                if (!d.canConvertToLong() || d.asLong() < 0) {
-                    throw new CorruptDataException(where + ": invalid dimension " + d);
+                if (!d.isIntegralNumber() || !d.canConvertToLong() || d.longValue() < 0) {
+                    throw new CorruptDataException(where + ": invalid dimension " + d + " in shape " + shapeNode);
                 }
-                shape[i] = d.asLong();
-                count = Math.multiplyExact(count, shape[i]);
+                shape[i] = d.longValue();
+                try {
+                    bytes = Math.multiplyExact(bytes, shape[i]);
+                } catch (ArithmeticException overflow) {
+                    throw new CorruptDataException(where + ": shape " + shapeNode + " is too large");
+                }
             }
-            long begin = offs.get(0).asLong(-1);
-            long end = offs.get(1).asLong(-1);
+            JsonNode b0 = offs.get(0);
+            JsonNode b1 = offs.get(1);
+            if (!b0.isIntegralNumber() || !b1.isIntegralNumber() || !b0.canConvertToLong() || !b1.canConvertToLong()) {
+                throw new CorruptDataException(where + ": data_offsets must be two integers, was " + offs);
+            }
+            long begin = b0.longValue();
+            long end = b1.longValue();
             if (begin < 0 || end < begin || end > dataLen) {
                 throw new CorruptDataException(where + ": data_offsets [" + begin + ", " + end
                         + "] outside the data section of " + dataLen + " bytes (file truncated?)");
             }
-            if (end - begin != count * dtype.bytes()) {
+            if (end - begin != bytes) {
                 throw new CorruptDataException(where + ": " + (end - begin) + " bytes do not match shape "
                         + java.util.Arrays.toString(shape) + " of " + dtype);
             }
             if (out.containsKey(name)) {
                 throw new CorruptDataException(where + ": tensor defined twice");
             }
-            ranges.add(new long[] {begin, end});
+            if (end > begin) { // empty tensors occupy no bytes and cannot overlap anything
+                ranges.add(new long[] {begin, end});
+            }
             out.put(name, new TensorInfo(name, dtype, shape, file, dataStart + begin, end - begin));
         }
         ranges.sort((a, b) -> Long.compare(a[0], b[0]));
         for (int i = 1; i < ranges.size(); i++) {
             if (ranges.get(i)[0] < ranges.get(i - 1)[1]) {
-                throw new CorruptDataException(file + ": tensor data ranges overlap at byte " + ranges.get(i)[0]);
+                throw new CorruptDataException(file + ": tensor data ranges overlap at byte " + ranges.get(i)[0]
+                        + " of the data section");
             }
         }
     }

@@ -27,9 +27,23 @@ public final class SafetensorsWriter {
     private final Map<String, long[]> shapes = new TreeMap<>();
     private final Map<String, String> metadata = new TreeMap<>(Map.of("format", "pt"));
 
-    /** Adds a tensor; {@code values.length} must equal the product of {@code shape}. */
+    /**
+     * Adds a tensor; {@code values.length} must equal the product of {@code shape}. The array is kept, not copied:
+     * do not modify it before {@link #write}.
+     */
     public SafetensorsWriter put(String name, long[] shape, float[] values) {
-        long n = Arrays.stream(shape).reduce(1, Math::multiplyExact);
+        if (name == null || name.isEmpty() || name.equals("__metadata__")) {
+            throw new InvalidInputException("SafetensorsWriter: tensor name must be non-empty and not '__metadata__',"
+                    + " was " + (name == null ? "null" : "'" + name + "'"));
+        }
+        long n = 1;
+        for (long d : shape) {
+            if (d < 0) {
+                throw new InvalidInputException("tensor '" + name + "': shape " + Arrays.toString(shape)
+                        + " has a negative dimension");
+            }
+            n = Math.multiplyExact(n, d);
+        }
         if (n != values.length) {
             throw new InvalidInputException("tensor '" + name + "': shape " + Arrays.toString(shape) + " needs " + n
                     + " values, got " + values.length);

@@ -7,6 +7,7 @@ import dev.memorag.CorruptDataException;
 import dev.memorag.InvalidInputException;
 import dev.memorag.MemoRagException;
 import dev.memorag.StateException;
+import dev.memorag.api.ProgressListener;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -31,6 +32,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -78,6 +80,18 @@ public final class SaveDirectory {
      * @throws MemoRagException when writing fails (the previous save is kept)
      */
     public static Manifest write(Path target, Map<String, ComponentDescriptor> components, PayloadWriter writer) {
+        return write(target, components, writer, ProgressListener.NONE);
+    }
+
+    /**
+     * {@link #write(Path, Map, PayloadWriter)} reporting the hashing of the payload as stage {@code "hash save"}
+     * in bytes.
+     */
+    public static Manifest write(Path target, Map<String, ComponentDescriptor> components, PayloadWriter writer,
+            ProgressListener progress) {
+        if (progress == null) {
+            throw new InvalidInputException("SaveDirectory.write: progress must not be null");
+        }
         if (target == null) {
             throw new InvalidInputException("SaveDirectory.write: target must not be null");
         }
@@ -111,7 +125,7 @@ public final class SaveDirectory {
                 checkReplaceable(abs);
                 Files.createDirectory(tmp);
                 runWriter(writer, tmp, abs);
-                List<FileEntry> files = hashPayload(tmp);
+                List<FileEntry> files = hashPayload(tmp, progress);
                 manifest = new Manifest(SaveFormat.FORMAT_VERSION, SaveFormat.libraryVersion(),
                         Instant.now().truncatedTo(ChronoUnit.MILLIS), components, files);
                 Path mf = tmp.resolve(SaveFormat.MANIFEST);
@@ -201,23 +215,30 @@ public final class SaveDirectory {
     }
 
     /** Lists, hashes and flushes every payload file, sorted by path. */
-    private static List<FileEntry> hashPayload(Path root) throws IOException {
-        List<FileEntry> out = new ArrayList<>();
+    private static List<FileEntry> hashPayload(Path root, ProgressListener progress) throws IOException {
+        Map<String, Path> files = new TreeMap<>();
+        long[] total = {0};
         Files.walkFileTree(root, new SimpleFileVisitor<>() {
             @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
                 String rel = relative(root, file);
                 if (!attrs.isRegularFile()) {
                     throw new InvalidInputException("payload must hold only regular files and directories, "
                             + rel + " is a " + (attrs.isSymbolicLink() ? "link" : "special file"));
                 }
-                try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-                    out.add(new FileEntry(rel, ch.size(), sha256(ch, file)));
-                    ch.force(true);
-                }
+                files.put(rel, file);
+                total[0] += attrs.size();
                 return FileVisitResult.CONTINUE;
             }
         });
+        Progress p = new Progress(progress, "hash save", total[0]);
+        List<FileEntry> out = new ArrayList<>();
+        for (Map.Entry<String, Path> e : files.entrySet()) {
+            try (FileChannel ch = FileChannel.open(e.getValue(), StandardOpenOption.READ)) {
+                out.add(new FileEntry(e.getKey(), ch.size(), sha256(ch, p)));
+                ch.force(true);
+            }
+        }
         return out;
     }
 
@@ -331,9 +352,16 @@ public final class SaveDirectory {
      * @throws CorruptDataException naming the file and what is wrong, for any other damage
      */
     public static SaveDirectory open(Path dir, Verification verification) {
-        if (dir == null || verification == null) {
-            throw new InvalidInputException("SaveDirectory.open: " + (dir == null ? "dir" : "verification")
-                    + " must not be null");
+        return open(dir, verification, ProgressListener.NONE);
+    }
+
+    /**
+     * {@link #open(Path, Verification)} reporting checksum verification as stage {@code "verify save"} in bytes.
+     */
+    public static SaveDirectory open(Path dir, Verification verification, ProgressListener progress) {
+        if (dir == null || verification == null || progress == null) {
+            throw new InvalidInputException("SaveDirectory.open: "
+                    + (dir == null ? "dir" : verification == null ? "verification" : "progress") + " must not be null");
         }
         Path abs = dir.toAbsolutePath().normalize();
         if (!Files.isDirectory(abs)) {
@@ -366,14 +394,20 @@ public final class SaveDirectory {
         }
         long t0 = System.nanoTime();
         for (FileEntry e : manifest.files()) {
-            save.checkFile(e, real, verification == Verification.FULL);
+            save.checkFile(e, real);
+        }
+        if (verification == Verification.FULL) {
+            Progress p = new Progress(progress, "verify save", manifest.totalSize());
+            for (FileEntry e : manifest.files()) {
+                save.verifyHash(e, abs.resolve(e.path()), p);
+            }
         }
         LOG.debug("opened {} ({} files, {} bytes, {}) in {} ms", abs, manifest.files().size(), manifest.totalSize(),
                 verification, (System.nanoTime() - t0) / 1_000_000);
         return save;
     }
 
-    private void checkFile(FileEntry e, Path realRoot, boolean hash) {
+    private void checkFile(FileEntry e, Path realRoot) {
         Path p = dir.resolve(e.path());
         BasicFileAttributes attrs;
         try {
@@ -399,15 +433,12 @@ public final class SaveDirectory {
             throw new CorruptDataException(p + ": size is " + attrs.size() + " bytes, " + SaveFormat.MANIFEST
                     + " lists " + e.size() + " (truncated or modified)");
         }
-        if (hash) {
-            verifyHash(e, p);
-        }
     }
 
-    private void verifyHash(FileEntry e, Path p) {
+    private void verifyHash(FileEntry e, Path p, Progress progress) {
         String actual;
         try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
-            actual = sha256(ch, p);
+            actual = sha256(ch, progress);
         } catch (IOException ex) {
             throw new CorruptDataException(p + ": cannot read: " + ex.getMessage(), ex);
         }
@@ -442,13 +473,13 @@ public final class SaveDirectory {
         FileEntry.checkRelativePath(relativePath, "SaveDirectory.resolve: relativePath");
         Path p = dir.resolve(relativePath);
         if (verification == Verification.LAZY && !verified.contains(relativePath)) {
-            manifest.file(relativePath).ifPresent(e -> verifyHash(e, p));
+            manifest.file(relativePath).ifPresent(e -> verifyHash(e, p, Progress.NONE));
         }
         return p;
     }
 
     /** SHA-256 of a channel's whole content, streamed through a direct buffer. */
-    static String sha256(FileChannel ch, Path file) throws IOException {
+    static String sha256(FileChannel ch, Progress progress) throws IOException {
         MessageDigest md;
         try {
             md = MessageDigest.getInstance("SHA-256");
@@ -466,8 +497,32 @@ public final class SaveDirectory {
             pos += n;
             buf.flip();
             md.update(buf);
+            progress.add(n);
         }
         return HexFormat.of().formatHex(md.digest());
+    }
+
+    /** Byte progress over several files, reported to a listener. */
+    private static final class Progress {
+        static final Progress NONE = new Progress(ProgressListener.NONE, "", -1);
+
+        private final ProgressListener listener;
+        private final String stage;
+        private final long total;
+        private long done;
+
+        Progress(ProgressListener listener, String stage, long total) {
+            this.listener = listener;
+            this.stage = stage;
+            this.total = total;
+        }
+
+        void add(long bytes) {
+            if (listener != ProgressListener.NONE) { // NONE is shared: keep it free of state
+                done += bytes;
+                listener.onProgress(stage, done, total);
+            }
+        }
     }
 
     @Override

@@ -7,10 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.memorag.InvalidInputException;
 import dev.memorag.api.Chunk;
+import dev.memorag.api.Document;
 import dev.memorag.api.TokenCounter;
 import dev.memorag.text.Cl100kTokenCounter;
 import dev.memorag.testing.TestData;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.List;
@@ -19,6 +22,7 @@ import org.junit.jupiter.api.Test;
 
 class TextChunkerTest {
     private static final TokenCounter CL100K = Cl100kTokenCounter.INSTANCE;
+    private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
 
     private static String alice() throws IOException {
         return Files.readString(TestData.path("books/pg11_alice.txt"), StandardCharsets.UTF_8);
@@ -194,9 +198,11 @@ class TextChunkerTest {
         String text = sb.substring(0, 10_000_000);
         TextChunker chunker = TextChunker.defaults();
         long t0 = System.nanoTime();
+        long c0 = CPU.getCurrentThreadCpuTime();
         List<Chunk> chunks = chunker.split("line", text);
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        System.out.printf("TextChunker: 10 MB line without spaces -> %d chunks in %.2f s%n", chunks.size(), seconds);
+        double seconds = (CPU.getCurrentThreadCpuTime() - c0) / 1e9;
+        System.out.printf("TextChunker: 10 MB line without spaces -> %d chunks in %.2f s CPU (%.2f s wall)%n",
+                chunks.size(), seconds, (System.nanoTime() - t0) / 1e9);
         assertEquals(0, chunks.get(0).start());
         for (int i = 0; i < chunks.size(); i++) {
             Chunk c = chunks.get(i);
@@ -209,12 +215,28 @@ class TextChunkerTest {
             }
         }
         assertEquals(text.length(), chunks.get(chunks.size() - 1).end());
-        // spot-check offsets (checking all 10 MB of substrings is the slow part, not the chunker)
+        // spot-check offsets and exact counts (re-counting all 10 MB would take longer than chunking it)
         for (int i = 0; i < chunks.size(); i += 97) {
             Chunk c = chunks.get(i);
             assertEquals(c.text(), text.substring(c.start(), c.end()));
+            assertEquals(CL100K.count(c.text()), c.tokenCount(), "token count of " + c.id());
         }
         assertTrue(seconds < 30, "10 MB took " + seconds + " s");
+    }
+
+    @Test
+    void characterSplitsKeepExactCounts() throws IOException {
+        // every chunk re-counted: the character-level path reuses the cut's own token count
+        String squeezed = alice().replaceAll("\\s+", ""); // 132K chars
+        for (int size : new int[] {512, 100, 9}) {
+            List<Chunk> chunks = checkInvariants(TextChunker.builder().chunkSize(size).build(), "sq", squeezed);
+            for (int i = 1; i < chunks.size(); i++) {
+                assertEquals(chunks.get(i - 1).end(), chunks.get(i).start());
+            }
+        }
+        // leading whitespace in an oversized piece: counts are of the trimmed text
+        String padded = " ".repeat(50) + "x".repeat(30_000);
+        checkInvariants(TextChunker.builder().chunkSize(64).build(), "pad", padded);
     }
 
     @Test
@@ -228,9 +250,12 @@ class TextChunkerTest {
         TextChunker chunker = TextChunker.defaults();
         chunker.split("warmup", book); // JIT warm-up on a different text
         long t0 = System.nanoTime();
+        long c0 = CPU.getCurrentThreadCpuTime();
         List<Chunk> chunks = chunker.split("big", text);
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        System.out.printf("TextChunker: 1M characters -> %d chunks in %.3f s%n", chunks.size(), seconds);
+        // CPU time of this thread: the machine running the tests may be shared with other jobs
+        double seconds = (CPU.getCurrentThreadCpuTime() - c0) / 1e9;
+        System.out.printf("TextChunker: 1M characters -> %d chunks in %.3f s CPU (%.3f s wall)%n", chunks.size(),
+                seconds, (System.nanoTime() - t0) / 1e9);
         assertTrue(chunks.size() > 400);
         // lenient bound: CI shares two cores with other jobs; typical is well under one second
         assertTrue(seconds < 3, "1M characters took " + seconds + " s");
@@ -283,6 +308,12 @@ class TextChunkerTest {
         for (Chunk c : checkInvariants(chunker, "w", words)) {
             assertTrue(c.end() == words.length() || words.charAt(c.end()) == ' ');
         }
+    }
+
+    @Test
+    void splitsDocuments() {
+        List<Chunk> chunks = TextChunker.defaults().split(new Document("doc-7", "One. Two."));
+        assertEquals(List.of(new Chunk("doc-7#0", "doc-7", "One. Two.", 0, 9, CL100K.count("One. Two."))), chunks);
     }
 
     @Test
