@@ -59,6 +59,9 @@ final class RetrievalEvalSupport {
         @Option(names = "--out", description = "also write the JSON report to this file")
         Path out;
 
+        @Option(names = "--cache-dir", description = "cache embeddings in this directory (repeated runs skip the model)")
+        Path cacheDir;
+
         ChunkIndexKind kind() {
             try {
                 return ChunkIndexKind.valueOf(retriever.trim().toUpperCase(Locale.ROOT));
@@ -72,7 +75,8 @@ final class RetrievalEvalSupport {
             if (kind() == ChunkIndexKind.BM25) {
                 return null;
             }
-            return Providers.embedder(embedder == null ? defaultReference : embedder, ProviderOptions.EMPTY);
+            Embedder e = Providers.embedder(embedder == null ? defaultReference : embedder, ProviderOptions.EMPTY);
+            return cacheDir == null ? e : new dev.memorag.retrieval.embed.CachingEmbedder(e, cacheDir);
         }
 
         String embedderName(Embedder e) {

@@ -146,10 +146,10 @@ class FlatIndexTest {
 
     @Test
     void noNativeArrayLeakAcross10000Queries() {
-        float[][] base = unitVectors(1000, 32, 6);
-        float[][] qs = unitVectors(100, 32, 7);
-        try (FlatIndex index = new FlatIndex(32)) {
-            index.add(ids(1000, 0), base);
+        float[][] base = unitVectors(200, 8, 6);
+        float[][] qs = unitVectors(100, 8, 7);
+        try (FlatIndex index = new FlatIndex(8)) {
+            index.add(ids(200, 0), base);
             index.search(qs[0], 10);
             int held = index.nativeArrayCount();
             for (int i = 0; i < 10_000; i++) {
