@@ -98,6 +98,8 @@ public final class LlmBenchCommand implements Callable<Integer> {
             }
             int bytesPerParam = lm.decoder().dtype().getNumOfBytes();
             long weightBytes = c.parametersReadPerToken() * bytesPerParam;
+            // Peak RSS first: the bandwidth probe's own arrays must not count.
+            long peakRss = peakRssMb();
             double bandwidth = copyBandwidth();
             out.put("model", model.toString());
             out.put("family", c.family().modelType());
@@ -120,7 +122,7 @@ public final class LlmBenchCommand implements Callable<Integer> {
             out.put("copy_bandwidth_gb_per_s", round(bandwidth / 1e9));
             out.put("copy_bandwidth_note", "bytes read + written per second by parallel System.arraycopy");
             out.put("bandwidth_bound_ms_per_token", round(weightBytes / bandwidth * 1000));
-            out.put("peak_rss_mb", peakRssMb());
+            out.put("peak_rss_mb", peakRss);
             out.put("load_average_before", loadBefore);
             out.put("load_average_after", loadAverage());
         }

@@ -34,6 +34,8 @@ public final class WeightLoader {
     private final DataType dtype;
     private final Device device;
     private final String source;
+    private ByteBuffer scratch;
+    private ByteBuffer widened;
 
     /**
      * @param reader the open checkpoint
@@ -94,7 +96,11 @@ public final class WeightLoader {
     }
 
     private ByteBuffer widen(ByteBuffer raw, DType t, int n) {
-        ByteBuffer out = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder());
+        if (widened == null || widened.capacity() < n * 4) {
+            widened = ByteBuffer.allocateDirect(n * 4);
+        }
+        ByteBuffer out = widened.duplicate().order(ByteOrder.nativeOrder());
+        out.clear().limit(n * 4);
         switch (t) {
             case F16 -> {
                 for (int i = 0; i < n; i++) {
@@ -113,23 +119,41 @@ public final class WeightLoader {
             }
             default -> throw new ModelException(source + ": unsupported weight dtype " + t);
         }
-        return out;
+        return out.slice().order(ByteOrder.nativeOrder());
     }
 
-    /** Maps {@code count} elements starting at element {@code first} (little-endian, read-only). */
+    /**
+     * Reads {@code count} elements starting at element {@code first} into a reused direct buffer (little-endian).
+     * Plain reads rather than memory maps: mapped pages would stay resident until garbage-collected and double the
+     * process's peak RSS while loading.
+     */
     private ByteBuffer read(TensorInfo info, long first, long count) {
         int eb = info.dtype().bytes();
+        int bytes = Math.toIntExact(count * eb);
+        if (scratch == null || scratch.capacity() < bytes) {
+            scratch = ByteBuffer.allocateDirect(bytes);
+        }
+        ByteBuffer buf = scratch.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        buf.clear().limit(bytes);
+        long pos = info.offset() + first * eb;
         try (FileChannel ch = FileChannel.open(info.file(), StandardOpenOption.READ)) {
-            return ch.map(FileChannel.MapMode.READ_ONLY, info.offset() + first * eb, count * eb)
-                    .order(ByteOrder.LITTLE_ENDIAN);
+            while (buf.hasRemaining()) {
+                int n = ch.read(buf, pos + buf.position());
+                if (n < 0) {
+                    throw new CorruptDataException(info.file() + ": unexpected end of file reading weight '"
+                            + info.name() + "'");
+                }
+            }
         } catch (IOException e) {
             throw new CorruptDataException(info.file() + ": cannot read weight '" + info.name() + "': "
                     + e.getMessage(), e);
         }
+        buf.flip();
+        return buf.slice().order(ByteOrder.LITTLE_ENDIAN);
     }
 
     /**
-     * Wraps the mapped bytes (F32) or a float32 copy converted in Java (F16, BF16, F64; native half-precision buffer
+     * Wraps the bytes read (F32) or a float32 copy converted in Java (F16, BF16, F64; native half-precision buffer
      * import is avoided because it is not reliable in the engine), then copies to the runtime dtype and device.
      */
     private NDArray toRuntime(ByteBuffer raw, DType fileType, Shape shape) {
@@ -138,7 +162,7 @@ public final class WeightLoader {
         try (NDManager tmp = manager.newSubManager(Device.cpu())) {
             NDArray host = tmp.create(floats, shape, DataType.FLOAT32);
             // Always a real copy (clone, dtype conversion or device transfer): the weights must own their memory
-            // rather than alias the mapped file or the temporary buffer.
+            // rather than alias the reused read buffer.
             if (device.equals(Device.cpu())) {
                 a = dtype == DataType.FLOAT32 ? host.duplicate() : host.toType(dtype, false);
             } else {
