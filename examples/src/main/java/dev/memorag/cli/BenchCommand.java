@@ -8,6 +8,8 @@ import picocli.CommandLine.Command;
         subcommands = {
             // Register bench subcommands here, one per line.
             BenchMemoryCommand.class,
+            LlmBenchCommand.class,
+            MakeModelCommand.class,
         })
 public final class BenchCommand implements Runnable {
     @CommandLine.Spec

@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
             // Register subcommands here, one per line, keeping the list sorted by class name.
             BenchCommand.class,
             EvalCommand.class,
+            LmCommand.class,
             MemoryCommand.class,
         })
 public final class MemoragCli implements Runnable {

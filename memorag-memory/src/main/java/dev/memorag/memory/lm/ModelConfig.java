@@ -83,6 +83,29 @@ public record ModelConfig(ModelFamily family, int hiddenSize, int intermediateSi
         return numHeads / numKvHeads;
     }
 
+    /** Parameters of one decoder layer (projections, biases, norms). */
+    public long layerParameters() {
+        long h = hiddenSize;
+        long q = (long) numHeads * headDim;
+        long kv = (long) numKvHeads * headDim;
+        long p = h * q + 2 * h * kv + q * h + 3 * h * intermediateSize + 2 * h;
+        return qkvBias ? p + q + 2 * kv : p;
+    }
+
+    /** All parameters (the embedding counted once when tied). */
+    public long parameterCount() {
+        long emb = (long) vocabSize * hiddenSize;
+        return emb + (tieWordEmbeddings ? 0 : emb) + numLayers * layerParameters() + hiddenSize;
+    }
+
+    /**
+     * Parameters read to decode one token: every layer, the final norm and the LM head (the embedding lookup reads a
+     * single row).
+     */
+    public long parametersReadPerToken() {
+        return numLayers * layerParameters() + hiddenSize + (long) vocabSize * hiddenSize + hiddenSize;
+    }
+
     /** Whether {@code config.json} has any {@code beacon_*} key (an Activation-Beacon memory model). */
     public boolean isBeaconModel() {
         for (var it = raw.fieldNames(); it.hasNext(); ) {
