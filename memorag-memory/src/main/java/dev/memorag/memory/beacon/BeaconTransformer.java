@@ -351,9 +351,6 @@ public final class BeaconTransformer implements AutoCloseable {
         int t = ids.length;
         int mem = state.memorySize();
         int total = mem + t;
-        int heads = config.heads();
-        int kvHeads = config.kvHeads();
-        int d = config.headDim();
         try (NDManager sub = manager.newSubManager()) {
             long[] tokenIdx = new long[t];
             int beacons = 0;
@@ -394,32 +391,17 @@ public final class BeaconTransformer implements AutoCloseable {
             NDArray[] newK = new NDArray[config.layers()];
             NDArray[] newV = new NDArray[config.layers()];
             for (int l = 0; l < config.layers(); l++) {
-                BeaconWeights.Layer w = weights.layers[l];
-                NDArray h = rmsNorm(x, w.inNorm);
-                NDArray hb = beacons > 0 ? h.get(beaconRows) : null;
-                NDArray q = project(h, hb, gatherIdx, w.q, w.bq);
-                NDArray k = project(h, hb, gatherIdx, w.k, w.bk);
-                NDArray v = project(h, hb, gatherIdx, w.v, w.bv);
-                q = q.reshape(t, heads, d).transpose(1, 0, 2);
-                k = k.reshape(t, kvHeads, d).transpose(1, 0, 2);
-                v = v.reshape(t, kvHeads, d).transpose(1, 0, 2);
-                newK[l] = k;
-                newV[l] = v;
-                NDArray allK = state.withMemory(sub, l, k, true);
-                NDArray allV = state.withMemory(sub, l, v, false);
-                NDArray kr = applyRope(allK, cos, sin);
-                NDArray qr = applyRope(q, cosQ, sinQ);
-                NDArray qg = qr.reshape(kvHeads, (long) group * t, d);
-                NDArray scores = qg.batchMatMul(kr.transpose(0, 2, 1)).mul(scale)
-                        .reshape(kvHeads, group, t, total).add(mask);
-                NDArray probs = scores.softmax(-1).reshape(kvHeads, (long) group * t, total);
-                NDArray att = probs.batchMatMul(allV).reshape(heads, t, d).transpose(1, 0, 2)
-                        .reshape(t, (long) heads * d);
-                x = x.add(w.o.apply(att));
-                NDArray h2 = rmsNorm(x, w.postNorm);
-                NDArray g = w.gate.apply(h2);
-                NDArray mlp = g.mul(Activation.sigmoid(g)).mul(w.up.apply(h2));
-                x = x.add(w.down.apply(mlp));
+                // per-layer scope: attention scores are O(chunk x memory) and must not pile up across layers
+                try (NDManager scope = sub.newSubManager()) {
+                    x.attach(scope);
+                    NDArray[] kv = new NDArray[2];
+                    x = layer(scope, l, x, beaconRows, gatherIdx, cos, sin, cosQ, sinQ, mask, t, mem, kv);
+                    x.attach(sub);
+                    kv[0].attach(sub);
+                    kv[1].attach(sub);
+                    newK[l] = kv[0];
+                    newV[l] = kv[1];
+                }
             }
             state.update(sub, newK, newV, fullWindow, config.sinkSize(), manager);
             int[] rawPositions;
@@ -444,6 +426,71 @@ public final class BeaconTransformer implements AutoCloseable {
         } catch (ai.djl.engine.EngineException e) {
             throw new ModelException("beacon forward failed: " + e.getMessage(), e);
         }
+    }
+
+    private NDArray layer(NDManager scope, int l, NDArray x, NDArray beaconRows, NDArray gatherIdx, NDArray cos,
+            NDArray sin, NDArray cosQ, NDArray sinQ, NDArray mask, int t, int mem, NDArray[] kvOut) {
+        BeaconWeights.Layer w = weights.layers[l];
+        int heads = config.heads();
+        int kvHeads = config.kvHeads();
+        int d = config.headDim();
+        int total = mem + t;
+        boolean beacons = beaconRows != null;
+        NDArray h = rmsNorm(x, w.inNorm);
+        NDArray hb = beacons ? h.get(beaconRows) : null;
+        NDArray q = project(h, hb, gatherIdx, w.q, w.bq);
+        NDArray k = project(h, hb, gatherIdx, w.k, w.bk);
+        NDArray v = project(h, hb, gatherIdx, w.v, w.bv);
+        q = q.reshape(t, heads, d).transpose(1, 0, 2);
+        k = k.reshape(t, kvHeads, d).transpose(1, 0, 2);
+        v = v.reshape(t, kvHeads, d).transpose(1, 0, 2);
+        kvOut[0] = k;
+        kvOut[1] = v;
+        NDArray allK = state.withMemory(scope, l, k, true);
+        NDArray allV = state.withMemory(scope, l, v, false);
+        NDArray kr = applyRope(allK, cos, sin);
+        NDArray qr = applyRope(q, cosQ, sinQ);
+        NDArray att = attention(scope, qr, kr, allV, mask, t, total).reshape(heads, t, d).transpose(1, 0, 2)
+                .reshape(t, (long) heads * d);
+        x = x.add(w.o.apply(att));
+        NDArray h2 = rmsNorm(x, w.postNorm);
+        NDArray g = w.gate.apply(h2);
+        NDArray mlp = g.mul(Activation.sigmoid(g)).mul(w.up.apply(h2));
+        x = x.add(w.down.apply(mlp));
+        return x;
+    }
+
+    /** Scores of at most this many floats are materialised at once (query rows are processed in blocks). */
+    private static final long SCORE_BLOCK = 16L << 20;
+
+    /**
+     * Grouped-query attention of {@code q [heads, t, d]} over {@code k, v [kvHeads, total, d]} with the additive
+     * {@code mask [t, total]}, in blocks of query rows so the score matrix stays bounded for long memories.
+     */
+    private NDArray attention(NDManager scope, NDArray q, NDArray k, NDArray v, NDArray mask, int t, int total) {
+        int kvHeads = config.kvHeads();
+        int d = config.headDim();
+        NDArray q4 = q.reshape(kvHeads, group, t, d);
+        NDArray kt = k.transpose(0, 2, 1);
+        int block = (int) Math.max(1, Math.min(t, SCORE_BLOCK / ((long) config.heads() * total)));
+        NDList parts = new NDList();
+        for (int t0 = 0; t0 < t; t0 += block) {
+            int t1 = Math.min(t, t0 + block);
+            int tb = t1 - t0;
+            try (NDManager blockScope = scope.newSubManager()) {
+                NDArray qb = q4.get(new NDIndex(":, :, " + t0 + ":" + t1 + ", :"));
+                qb.attach(blockScope);
+                qb = qb.reshape(kvHeads, (long) group * tb, d);
+                NDArray mb = mask.get(new NDIndex(t0 + ":" + t1));
+                mb.attach(blockScope);
+                NDArray scores = qb.batchMatMul(kt).mul(scale).reshape(kvHeads, group, tb, total).add(mb);
+                NDArray out = scores.softmax(-1).reshape(kvHeads, (long) group * tb, total).batchMatMul(v)
+                        .reshape(kvHeads, group, tb, d);
+                out.attach(scope);
+                parts.add(out);
+            }
+        }
+        return parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 2);
     }
 
     private static NDArray project(NDArray h, NDArray hb, NDArray gatherIdx, BeaconWeights.Linear base,
