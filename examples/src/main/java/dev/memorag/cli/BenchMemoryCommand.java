@@ -15,6 +15,7 @@ import java.util.Comparator;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -25,6 +26,9 @@ import picocli.CommandLine.Option;
 @Command(name = "memory", mixinStandardHelpOptions = true,
         description = "Memorise N random tokens; report tokens/s, KV bytes, peak RSS, save size, load time.")
 public final class BenchMemoryCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--model", required = true, description = "Model directory (beacon or plain decoder).")
     Path model;
 
@@ -101,7 +105,8 @@ public final class BenchMemoryCommand implements Callable<Integer> {
                 deleteTree(dir);
             }
         }
-        System.out.println(om.writerWithDefaultPrettyPrinter().writeValueAsString(out));
+        spec.commandLine().getOut().println(om.writerWithDefaultPrettyPrinter().writeValueAsString(out));
+        spec.commandLine().getOut().flush();
         return 0;
     }
 
