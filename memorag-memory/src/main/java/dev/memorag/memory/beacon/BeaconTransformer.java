@@ -341,7 +341,7 @@ public final class BeaconTransformer implements AutoCloseable {
                 && saved.cursors().chosenRatio() > config.window()) {
             throw new StateException("memory state ratio " + saved.cursors().chosenRatio() + " exceeds the window");
         }
-        State s = State.fromSaved(saved, manager);
+        State s = State.fromSaved(saved, manager, config.stride());
         state.close();
         state = s;
         snapshot();
@@ -782,8 +782,6 @@ public final class BeaconTransformer implements AutoCloseable {
             for (int i = 0; i < flags.length; i++) {
                 flags[i] = windowBeaconFlags[i] ? 1 : 0;
             }
-            // the sequence cursor of the "sequence" mix mode is folded into the rng word's neighbour: it is
-            // recomputed from stepIdx on load, which is exact because that mode advances once per window
             return new MemoryState(fp, new Cursors(startIdx, endIdx, stepIdx, remainder, chosenRatio, fullWindow,
                     flags, openIds, tokensRead, rng), layers);
         }
@@ -795,7 +793,7 @@ public final class BeaconTransformer implements AutoCloseable {
             return new KvTensor(c.kvHeads(), (int) a.getShape().get(1), c.headDim(), a.toFloatArray());
         }
 
-        static State fromSaved(MemoryState m, NDManager root) {
+        static State fromSaved(MemoryState m, NDManager root, int stride) {
             Cursors cur = m.cursors();
             State s = new State(m.layers().size(), cur.rngState());
             s.startIdx = cur.startIdx();
@@ -810,6 +808,8 @@ public final class BeaconTransformer implements AutoCloseable {
             }
             s.openIds = cur.openWindowIds();
             s.tokensRead = cur.tokensRead();
+            // the "sequence" mix mode advances once per window started: the completed ones plus an open one
+            s.sequenceIdx = (int) (s.startIdx / stride) + (s.fullWindow ? 0 : 1);
             int raw = m.layers().isEmpty() ? 0 : m.layers().get(0).rawKey().length();
             if (!s.fullWindow && s.windowBeaconFlags.length > 0 && raw != s.windowBeaconFlags.length) {
                 throw new StateException("memory state: open window has " + s.windowBeaconFlags.length

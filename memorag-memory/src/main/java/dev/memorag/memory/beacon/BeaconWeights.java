@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.memorag.CorruptDataException;
+import dev.memorag.safetensors.DType;
 import dev.memorag.safetensors.SafetensorsReader;
 import java.nio.file.Path;
 
@@ -93,6 +94,10 @@ final class BeaconWeights {
             if (!java.util.Arrays.equals(actual, shape)) {
                 throw new CorruptDataException("checkpoint " + dir + ": tensor '" + name + "' has shape "
                         + java.util.Arrays.toString(actual) + ", config needs " + java.util.Arrays.toString(shape));
+            }
+            if (reader.info(name).dtype() == DType.F32) {
+                // straight from the mapped file into native memory: no 2 GB of float[] garbage on the heap
+                return manager.create(reader.raw(name).asFloatBuffer(), new Shape(shape));
             }
             return manager.create(reader.readFloats(name), new Shape(shape));
         }
