@@ -15,6 +15,7 @@ import dev.memorag.ModelException;
 import dev.memorag.StateException;
 import dev.memorag.api.GenerationOptions;
 import dev.memorag.memory.lm.ModelConfig;
+import dev.memorag.memory.lm.Sampler;
 import dev.memorag.memory.state.Cursors;
 import dev.memorag.memory.state.KvTensor;
 import dev.memorag.memory.state.LayerKv;
@@ -250,10 +251,8 @@ public final class BeaconTransformer implements AutoCloseable {
     public int[] generate(int[] prompt, GenerationOptions options, IntPredicate stop,
             java.util.function.IntConsumer onToken, float[][] firstLogits) {
         Sampler sampler = new Sampler(options);
-        List<Integer> seen = new ArrayList<>();
-        for (int id : prompt) {
-            seen.add(id);
-        }
+        int[] seen = Arrays.copyOf(prompt, prompt.length + options.maxNewTokens());
+        int seenCount = prompt.length;
         float[] logits = feed(prompt, false)[0];
         if (firstLogits != null && firstLogits.length > 0) {
             firstLogits[0] = logits.clone();
@@ -264,9 +263,9 @@ public final class BeaconTransformer implements AutoCloseable {
             if (options.cancellation().isCancelled()) {
                 throw new CancelledException("generation cancelled after " + n + " tokens");
             }
-            int next = sampler.next(logits, seen);
+            int next = sampler.next(logits, seen, seenCount);
             out[n++] = next;
-            seen.add(next);
+            seen[seenCount++] = next;
             onToken.accept(next);
             if (stop.test(next) || n == options.maxNewTokens()) {
                 break;
