@@ -290,6 +290,11 @@ public final class BeaconTransformer implements AutoCloseable {
         return state.tokensRead;
     }
 
+    /** Native arrays currently alive in this model (weights, memory, snapshot): for leak checks. */
+    int liveArrays() {
+        return ((ai.djl.ndarray.BaseNDManager) manager).getManagedArrays().size();
+    }
+
     /** Remembers the current memory; {@link #restoreSnapshot()} returns to it. */
     public void snapshot() {
         ensureOpen();
