@@ -54,7 +54,7 @@ public final class BeaconTransformer implements AutoCloseable {
     private StepListener listener = StepListener.NONE;
     private boolean closed;
 
-    /** Receives a {@link StepTrace} after every beacon step. */
+    /** Receives a {@link StepTrace} after every beacon step; called on the thread that feeds the model. */
     @FunctionalInterface
     public interface StepListener {
         /** Ignores every step. */
@@ -288,6 +288,21 @@ public final class BeaconTransformer implements AutoCloseable {
     /** Raw tokens read since the last reset (or restored with the memory). */
     public long tokensRead() {
         return state.tokensRead;
+    }
+
+    /** Cached entries per layer (sink + beacon + raw) of the snapshot, or -1 when there is none. */
+    public int snapshotEntries() {
+        return snapshot == null ? -1 : snapshot.memorySize();
+    }
+
+    /** Raw tokens the snapshot has read, or -1 when there is none. */
+    public long snapshotTokensRead() {
+        return snapshot == null ? -1 : snapshot.tokensRead;
+    }
+
+    /** Bytes of float32 K/V for {@code entries} cached positions in every layer. */
+    public long kvBytes(long entries) {
+        return entries * config.layers() * 2L * config.kvHeads() * config.headDim() * Float.BYTES;
     }
 
     /** Native arrays currently alive in this model (weights, memory, snapshot): for leak checks. */
