@@ -47,6 +47,9 @@ public final class BenchMemoryCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Seed of the random token ids.")
     long seed;
 
+    @Option(names = "--progress", description = "Report memorise progress per window on stderr.")
+    boolean progress;
+
     @Option(names = "--json", description = "Print JSON (the default output format).")
     boolean json;
 
@@ -76,7 +79,17 @@ public final class BenchMemoryCommand implements Callable<Integer> {
                 out.put("beacon_window", m.config().window());
             }
             long t0 = System.nanoTime();
-            m.feed(ids, false);
+            // window-sized pieces (equivalent to one pass) so long runs can report progress on stderr
+            int piece = m.config().window();
+            for (int off = 0; off < ids.length; off += piece) {
+                int end = Math.min(ids.length, off + piece);
+                m.feed(java.util.Arrays.copyOfRange(ids, off, end), false);
+                if (progress) {
+                    spec.commandLine().getErr().printf("memorize %d/%d tokens, %.1f s%n", end, ids.length,
+                            (System.nanoTime() - t0) / 1e9);
+                    spec.commandLine().getErr().flush();
+                }
+            }
             double memorizeS = (System.nanoTime() - t0) / 1e9;
             m.snapshot();
             int[] sizes = m.memorySizes();
