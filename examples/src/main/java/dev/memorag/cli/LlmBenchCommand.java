@@ -77,18 +77,29 @@ public final class LlmBenchCommand implements Callable<Integer> {
             }
             double prefillMs;
             double decodeMs;
+            double prefillCpuMs;
+            java.util.List<Integer> generated = new java.util.ArrayList<>();
+            double decodeCpuMs;
             try (CausalLm.Session s = lm.newSession(1)) {
+                long c0 = processCpuNanos();
                 long p0 = System.nanoTime();
                 float[] logits = s.prefill(prompt);
                 prefillMs = (System.nanoTime() - p0) / 1e6;
+                long c1 = processCpuNanos();
                 long d0 = System.nanoTime();
                 for (int i = 0; i < newTokens; i++) {
-                    logits = s.step(Sampler.argmax(logits));
+                    int next = Sampler.argmax(logits);
+                    generated.add(next);
+                    logits = s.step(next);
                 }
                 decodeMs = (System.nanoTime() - d0) / 1e6;
+                prefillCpuMs = (c1 - c0) / 1e6;
+                decodeCpuMs = (processCpuNanos() - c1) / 1e6;
             }
             int bytesPerParam = lm.decoder().dtype().getNumOfBytes();
             long weightBytes = c.parametersReadPerToken() * bytesPerParam;
+            // Peak RSS first: the bandwidth probe's own arrays must not count.
+            long peakRss = peakRssMb();
             double bandwidth = copyBandwidth();
             out.put("model", model.toString());
             out.put("family", c.family().modelType());
@@ -101,13 +112,17 @@ public final class LlmBenchCommand implements Callable<Integer> {
             out.put("prefill_chunk", prefillChunk);
             out.put("prefill_ms", round(prefillMs));
             out.put("prefill_tokens_per_s", round(promptTokens / (prefillMs / 1000)));
+            out.put("prefill_cpu_ms", round(prefillCpuMs));
             out.put("new_tokens", newTokens);
             out.put("decode_ms_per_token", round(decodeMs / newTokens));
             out.put("decode_tokens_per_s", round(newTokens / (decodeMs / 1000)));
+            out.put("decode_cpu_ms_per_token", round(decodeCpuMs / newTokens));
+            generated.forEach(out.putArray("greedy_tokens")::add);
             out.put("weight_bytes_read_per_token", weightBytes);
             out.put("copy_bandwidth_gb_per_s", round(bandwidth / 1e9));
+            out.put("copy_bandwidth_note", "bytes read + written per second by parallel System.arraycopy");
             out.put("bandwidth_bound_ms_per_token", round(weightBytes / bandwidth * 1000));
-            out.put("peak_rss_mb", peakRssMb());
+            out.put("peak_rss_mb", peakRss);
             out.put("load_average_before", loadBefore);
             out.put("load_average_after", loadAverage());
         }
@@ -116,22 +131,46 @@ public final class LlmBenchCommand implements Callable<Integer> {
     }
 
     /**
-     * Read bandwidth estimate from a large {@code System.arraycopy}: bytes read per second, counting only the source
-     * (decoding only reads weights). Best of five copies of 256 MiB.
+     * Memory bandwidth from large {@code System.arraycopy}s, one per core on disjoint halves: bytes moved (read plus
+     * written) per second, best of five 512 MiB copies.
      */
     static double copyBandwidth() {
-        int n = 64 << 20;
+        int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+        int n = 128 << 20;
         float[] a = new float[n];
         float[] b = new float[n];
         java.util.Arrays.fill(a, 1f);
-        System.arraycopy(a, 0, b, 0, n);
+        int per = n / threads;
         long best = Long.MAX_VALUE;
-        for (int i = 0; i < 5; i++) {
+        for (int rep = 0; rep < 6; rep++) {
+            Thread[] ts = new Thread[threads];
             long t = System.nanoTime();
-            System.arraycopy(a, 0, b, 0, n);
-            best = Math.min(best, System.nanoTime() - t);
+            for (int i = 0; i < threads; i++) {
+                int from = i * per;
+                ts[i] = new Thread(() -> System.arraycopy(a, from, b, from, per));
+                ts[i].start();
+            }
+            for (Thread th : ts) {
+                try {
+                    th.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return Double.NaN;
+                }
+            }
+            long el = System.nanoTime() - t;
+            if (rep > 0) {
+                best = Math.min(best, el);
+            }
         }
-        return (double) n * 4 / (best / 1e9);
+        return 2.0 * per * threads * 4 / (best / 1e9);
+    }
+
+    /** CPU time of the whole process (all threads, native ones included), from the JVM's OS bean. */
+    static long processCpuNanos() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : -1;
     }
 
     static long peakRssMb() {

@@ -19,6 +19,9 @@ import java.util.Objects;
  * must not race with them.
  */
 public final class CausalLm implements AutoCloseable {
+    /** Largest attention-score tensor of one prefill slice, in elements (128 MiB in float32). */
+    static final long SCORE_BUDGET = 32L << 20;
+
     private final DecoderModel model;
     private final RuntimeOptions options;
 
@@ -84,7 +87,11 @@ public final class CausalLm implements AutoCloseable {
         }
     }
 
-    /** Logits and (optionally) hidden states of a full forward. */
+    /**
+     * Logits {@code [T][vocab]} and (optionally) hidden states {@code [layers+1][T][hidden]} of a full forward.
+     *
+     * <p>Thread-safety: holds plain arrays; do not mutate them when sharing.
+     */
     public record ForwardOutput(float[][] logits, float[][][] hiddenStates) {
     }
 
@@ -191,10 +198,9 @@ public final class CausalLm implements AutoCloseable {
             for (int[] row : ids) {
                 model.checkIds(toLong(row));
             }
-            int chunk = options.prefillChunk();
             float[][][] out = new float[batch][lastN][];
-            for (int start = 0; start < t; start += chunk) {
-                int end = Math.min(t, start + chunk);
+            for (int start = 0, end; start < t; start = end) {
+                end = start + sliceLength(t - start, cache.length());
                 int keepFrom = Math.max(start, t - lastN);
                 float[][][] part = run(ids, mask, start, end, Math.max(0, end - keepFrom));
                 for (int b = 0; b < batch; b++) {
@@ -204,6 +210,19 @@ public final class CausalLm implements AutoCloseable {
                 }
             }
             return out;
+        }
+
+        /**
+         * Tokens in the next prefill slice: at most {@link RuntimeOptions#prefillChunk()}, halved while the slice's
+         * attention scores ({@code B x heads x slice x keys}) would exceed {@link #SCORE_BUDGET} elements, so peak
+         * activation memory stays bounded for long prompts.
+         */
+        private int sliceLength(int remaining, int past) {
+            int c = Math.min(options.prefillChunk(), remaining);
+            while (c > 16 && (long) batch * config().numHeads() * c * (past + c) > SCORE_BUDGET) {
+                c /= 2;
+            }
+            return c;
         }
 
         /** Single-row prefill: the logits after the last prompt token. */
@@ -271,7 +290,14 @@ public final class CausalLm implements AutoCloseable {
             try (NDManager scope = model.newScope()) {
                 NDArray idArr = scope.create(flatIds, new Shape(batch, t));
                 NDArray posArr = scope.create(pos, new Shape(batch, t));
-                NDArray maskArr = Ops.causalMask(scope, batch, past, t, valid);
+                // A single token without padding sees every key: skip building and adding a mask.
+                boolean allValid = true;
+                for (boolean[] row : valid) {
+                    for (boolean v : row) {
+                        allValid &= v;
+                    }
+                }
+                NDArray maskArr = t == 1 && allValid ? null : Ops.causalMask(scope, batch, past, t, valid);
                 NDArray normed = model.forwardHidden(idArr, posArr, maskArr, cache, null);
                 float[][][] out = new float[batch][keep][];
                 if (keep == 0) {

@@ -79,9 +79,9 @@ public final class DecoderLayer {
      * The standard layer: attention over the cache's keys plus the new ones (appended to {@code cache}), then the MLP.
      *
      * @param hidden {@code [B, T, hidden]}
-     * @param cos RoPE table {@code [B, T, D]}
-     * @param sin RoPE table {@code [B, T, D]}
-     * @param mask additive mask {@code [B, 1, T, past+T]}
+     * @param cos RoPE table {@code [B, T, D]} or {@code [B, 1, T, D]}
+     * @param sin RoPE table {@code [B, T, D]} or {@code [B, 1, T, D]}
+     * @param mask additive mask {@code [B, 1, T, past+T]}, or null for none
      * @param cache the KV cache, or null to attend over the new tokens only
      */
     public NDArray forward(NDArray hidden, NDArray cos, NDArray sin, NDArray mask, KvCache cache) {

@@ -107,13 +107,14 @@ public final class DecoderModel implements AutoCloseable {
         }
     }
 
-    /** Hook to load additional tensors with the model's loader. */
+    /** Hook to load additional tensors with the model's loader; called once, on the loading thread. */
     @FunctionalInterface
     public interface ExtraWeights {
         void load(WeightLoader loader, DecoderModel model);
     }
 
     static Device chooseDevice(RuntimeOptions.DeviceChoice choice) {
+        NativeThreading.configureBeforeEngineLoad();
         int gpus = Engine.getEngine("PyTorch").getGpuCount();
         switch (choice) {
             case CPU:
@@ -217,7 +218,8 @@ public final class DecoderModel implements AutoCloseable {
      *
      * @param ids {@code [B, T]} int64 (in the caller's scope)
      * @param positionIds {@code [B, T]} int64
-     * @param mask additive float32 mask {@code [B, 1, T, past+T]}
+     * @param mask additive float32 mask {@code [B, 1, T, past+T]}, or null when every key is visible to every query
+     *     (a single new token without padding)
      * @param cache cache to read and extend (advanced by T), or null
      * @param hiddenStates when non-null, receives the embedding output and each layer's output (the last replaced by
      *     the normed output, HF's convention)
@@ -229,6 +231,7 @@ public final class DecoderModel implements AutoCloseable {
         NDManager scope = ids.getManager();
         NDArray h = embed(ids);
         NDArray[] cs = rope(positionIds);
+        cs = new NDArray[] {cs[0].expandDims(1), cs[1].expandDims(1)};
         if (hiddenStates != null) {
             hiddenStates.add(h);
         }

@@ -15,7 +15,11 @@ public final class DecodingLoop {
     private DecodingLoop() {
     }
 
-    /** Receives each generated token; returns true to stop (e.g. a stop string appeared). */
+    /**
+     * Receives each generated token; returns true to stop (e.g. a stop string appeared).
+     *
+     * <p>Thread-safety: called on the generating thread only.
+     */
     @FunctionalInterface
     public interface TokenCallback {
         boolean onToken(int token);
@@ -27,6 +31,8 @@ public final class DecodingLoop {
      * @param tokens generated ids
      * @param finishReason STOP for EOS or a callback stop, LENGTH for the token limit
      * @param firstStepLogits the logits after the prompt (before any penalty)
+     *
+     * <p>Thread-safety: holds plain arrays; do not mutate them when sharing.
      */
     public record Result(int[] tokens, FinishReason finishReason, float[] firstStepLogits) {
     }

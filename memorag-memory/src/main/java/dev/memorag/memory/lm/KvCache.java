@@ -53,10 +53,10 @@ public final class KvCache implements AutoCloseable {
         int t = Math.toIntExact(k.getShape().get(2));
         int end = length + t;
         ensureCapacity(layer, end, k);
-        NDIndex slot = new NDIndex(":, :, {}:{}", length, end);
+        NDIndex slot = seq(length, end);
         keys[layer].set(slot, k);
         values[layer].set(slot, v);
-        NDIndex all = new NDIndex(":, :, :{}", end);
+        NDIndex all = seq(0, end);
         return new NDArray[] {keys[layer].get(scope, all), values[layer].get(scope, all)};
     }
 
@@ -72,7 +72,7 @@ public final class KvCache implements AutoCloseable {
         NDArray nk = manager.zeros(s, like.getDataType());
         NDArray nv = manager.zeros(s, like.getDataType());
         if (keys[layer] != null) {
-            NDIndex used = new NDIndex(":, :, :{}", length);
+            NDIndex used = seq(0, length);
             try (NDManager tmp = manager.newSubManager()) {
                 nk.set(used, keys[layer].get(tmp, used));
                 nv.set(used, values[layer].get(tmp, used));
@@ -83,6 +83,11 @@ public final class KvCache implements AutoCloseable {
         keys[layer] = nk;
         values[layer] = nv;
         capacity = Math.max(capacity, cap);
+    }
+
+    /** Positions {@code [from, to)} of a {@code [B, KvH, S, D]} buffer. */
+    private static NDIndex seq(long from, long to) {
+        return new NDIndex().addAllDim(2).addSliceDim(from, to);
     }
 
     private int capacityOf(int layer) {

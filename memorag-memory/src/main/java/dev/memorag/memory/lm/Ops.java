@@ -70,14 +70,18 @@ public final class Ops {
         return new NDArray[] {cos, sin};
     }
 
-    /** Applies RoPE to {@code x [B, heads, T, headDim]} with tables from {@link #ropeCosSin}. */
+    /**
+     * Applies RoPE to {@code x [B, heads, T, headDim]} with tables from {@link #ropeCosSin} ({@code [B, T, D]}), or
+     * the same tables already expanded to {@code [B, 1, T, D]} (saves two ops per call when reused across layers).
+     */
     public static NDArray applyRope(NDArray x, NDArray cos, NDArray sin) {
         long d = x.getShape().get(3);
         long half = d / 2;
-        NDArray c = cos.expandDims(1);
-        NDArray s = sin.expandDims(1);
-        NDArray x1 = x.get(new NDIndex("..., :{}", half));
-        NDArray x2 = x.get(new NDIndex("..., {}:", half));
+        NDArray c = cos.getShape().dimension() == 4 ? cos : cos.expandDims(1);
+        NDArray s = sin.getShape().dimension() == 4 ? sin : sin.expandDims(1);
+        // Built indices, not parsed strings: this runs twice per layer per token.
+        NDArray x1 = x.get(new NDIndex().addEllipseDim().addSliceDim(0, half));
+        NDArray x2 = x.get(new NDIndex().addEllipseDim().addSliceDim(half, d));
         NDArray rotated = x2.neg().concat(x1, -1);
         return x.mul(c).add(rotated.mul(s));
     }

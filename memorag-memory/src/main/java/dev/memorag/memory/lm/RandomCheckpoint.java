@@ -44,7 +44,7 @@ public final class RandomCheckpoint {
     }
 
     /**
-     * Model dimensions.
+     * Model dimensions. Thread-safety: immutable.
      *
      * @param name shape name
      * @param layers decoder layers

@@ -26,7 +26,7 @@ public record RopeScaling(Type type, double factor, double lowFreqFactor, double
         int originalMaxPositions, double betaFast, double betaSlow, double attentionFactor, double mscale,
         double mscaleAllDim) {
 
-    /** Supported scaling types. */
+    /** Supported scaling types (immutable). */
     public enum Type { NONE, LINEAR, LLAMA3, YARN }
 
     /** No scaling. */

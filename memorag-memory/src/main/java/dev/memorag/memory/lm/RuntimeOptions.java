@@ -16,10 +16,10 @@ import java.util.Objects;
  */
 public record RuntimeOptions(DeviceChoice device, Precision precision, int prefillChunk) {
 
-    /** Device selection. */
+    /** Device selection (immutable). */
     public enum DeviceChoice { AUTO, CPU, GPU }
 
-    /** Weight/activation precision. */
+    /** Weight/activation precision (immutable). */
     public enum Precision {
         FLOAT32, FLOAT16;
 

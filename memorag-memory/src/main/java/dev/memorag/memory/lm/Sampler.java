@@ -45,7 +45,6 @@ public final class Sampler {
         }
         int n = logits.length;
         float temperature = (float) options.temperature();
-        Integer[] order = null;
         double max = Double.NEGATIVE_INFINITY;
         for (float l : logits) {
             max = Math.max(max, l / temperature);
@@ -61,24 +60,17 @@ public final class Sampler {
         }
         int k = options.topK() > 0 ? Math.min(options.topK(), n) : n;
         if (k < n || options.topP() < 1.0) {
-            order = new Integer[n];
+            Integer[] order = new Integer[n];
             for (int i = 0; i < n; i++) {
                 order[i] = i;
             }
-            double[] probs = p;
-            Arrays.sort(order, (a, b) -> Double.compare(probs[b], probs[a]));
+            Arrays.sort(order, (a, b) -> Double.compare(p[b], p[a]));
             boolean[] keep = new boolean[n];
             double kept = 0;
-            double cumulative = 0;
-            for (int r = 0; r < k; r++) {
-                int id = order[r];
-                // Keep the smallest prefix whose mass reaches top_p (at least one token).
-                if (r > 0 && cumulative >= options.topP()) {
-                    break;
-                }
-                keep[id] = true;
-                cumulative += p[id];
-                kept += p[id];
+            // Keep the k most likely tokens, stopping early once their mass reaches top_p (at least one token).
+            for (int r = 0; r < k && (r == 0 || kept < options.topP()); r++) {
+                keep[order[r]] = true;
+                kept += p[order[r]];
             }
             for (int i = 0; i < n; i++) {
                 p[i] = keep[i] ? p[i] / kept : 0;

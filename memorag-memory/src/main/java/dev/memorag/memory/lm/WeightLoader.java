@@ -15,7 +15,6 @@ import dev.memorag.safetensors.TensorInfo;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
@@ -76,7 +75,7 @@ public final class WeightLoader {
         long rows = expected.length <= 1 ? 1 : expected[0];
         long rowsPerBlock = Math.max(1, Math.min(rows, BLOCK_BYTES / rowBytes));
         if (rowsPerBlock >= rows) {
-            return toRuntime(read(info, 0, info.elementCount()), new Shape(expected));
+            return toRuntime(read(info, 0, info.elementCount()), info.dtype(), new Shape(expected));
         }
         NDList parts = new NDList();
         try {
@@ -84,7 +83,7 @@ public final class WeightLoader {
                 long n = Math.min(rowsPerBlock, rows - r);
                 long[] shape = expected.clone();
                 shape[0] = n;
-                parts.add(toRuntime(read(info, r * rowElems, n * rowElems), new Shape(shape)));
+                parts.add(toRuntime(read(info, r * rowElems, n * rowElems), info.dtype(), new Shape(shape)));
             }
             NDArray all = ai.djl.ndarray.NDArrays.concat(parts, 0);
             all.attach(manager);
@@ -94,51 +93,57 @@ public final class WeightLoader {
         }
     }
 
-    /** Reads {@code count} elements starting at element {@code first}, as a native-order float buffer. */
+    private ByteBuffer widen(ByteBuffer raw, DType t, int n) {
+        ByteBuffer out = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder());
+        switch (t) {
+            case F16 -> {
+                for (int i = 0; i < n; i++) {
+                    out.putFloat(i * 4, Half.toFloat(raw.getShort(i * 2)));
+                }
+            }
+            case BF16 -> {
+                for (int i = 0; i < n; i++) {
+                    out.putFloat(i * 4, Float.intBitsToFloat((raw.getShort(i * 2) & 0xffff) << 16));
+                }
+            }
+            case F64 -> {
+                for (int i = 0; i < n; i++) {
+                    out.putFloat(i * 4, (float) raw.getDouble(i * 8));
+                }
+            }
+            default -> throw new ModelException(source + ": unsupported weight dtype " + t);
+        }
+        return out;
+    }
+
+    /** Maps {@code count} elements starting at element {@code first} (little-endian, read-only). */
     private ByteBuffer read(TensorInfo info, long first, long count) {
         int eb = info.dtype().bytes();
-        ByteBuffer raw;
         try (FileChannel ch = FileChannel.open(info.file(), StandardOpenOption.READ)) {
-            raw = ch.map(FileChannel.MapMode.READ_ONLY, info.offset() + first * eb, count * eb)
+            return ch.map(FileChannel.MapMode.READ_ONLY, info.offset() + first * eb, count * eb)
                     .order(ByteOrder.LITTLE_ENDIAN);
         } catch (IOException e) {
             throw new CorruptDataException(info.file() + ": cannot read weight '" + info.name() + "': "
                     + e.getMessage(), e);
         }
-        int n = Math.toIntExact(count);
-        ByteBuffer out = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder());
-        FloatBuffer fb = out.asFloatBuffer();
-        DType t = info.dtype();
-        switch (t) {
-            case F32 -> fb.put(raw.asFloatBuffer());
-            case F16 -> {
-                for (int i = 0; i < n; i++) {
-                    fb.put(i, Half.toFloat(raw.getShort(i * 2)));
-                }
-            }
-            case BF16 -> {
-                for (int i = 0; i < n; i++) {
-                    fb.put(i, Float.intBitsToFloat((raw.getShort(i * 2) & 0xffff) << 16));
-                }
-            }
-            case F64 -> {
-                for (int i = 0; i < n; i++) {
-                    fb.put(i, (float) raw.getDouble(i * 8));
-                }
-            }
-            default -> throw new ModelException(source + ": weight '" + info.name() + "' has dtype " + t);
-        }
-        out.rewind();
-        return out;
     }
 
-    private NDArray toRuntime(ByteBuffer floats, Shape shape) {
+    /**
+     * Wraps the mapped bytes (F32) or a float32 copy converted in Java (F16, BF16, F64; native half-precision buffer
+     * import is avoided because it is not reliable in the engine), then copies to the runtime dtype and device.
+     */
+    private NDArray toRuntime(ByteBuffer raw, DType fileType, Shape shape) {
+        ByteBuffer floats = fileType == DType.F32 ? raw : widen(raw, fileType, Math.toIntExact(shape.size()));
         NDArray a;
         try (NDManager tmp = manager.newSubManager(Device.cpu())) {
             NDArray host = tmp.create(floats, shape, DataType.FLOAT32);
-            // The copy detaches the tensor from the Java buffer, so the weights own their native memory.
-            a = dtype == DataType.FLOAT32 && device.equals(Device.cpu()) ? host.duplicate()
-                    : host.toDevice(device, true).toType(dtype, false);
+            // Always a real copy (clone, dtype conversion or device transfer): the weights must own their memory
+            // rather than alias the mapped file or the temporary buffer.
+            if (device.equals(Device.cpu())) {
+                a = dtype == DataType.FLOAT32 ? host.duplicate() : host.toType(dtype, false);
+            } else {
+                a = host.toDevice(device, true).toType(dtype, false);
+            }
             a.attach(manager);
         }
         return a;
