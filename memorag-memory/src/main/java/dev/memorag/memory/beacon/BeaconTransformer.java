@@ -15,6 +15,7 @@ import dev.memorag.ModelException;
 import dev.memorag.StateException;
 import dev.memorag.api.GenerationOptions;
 import dev.memorag.memory.lm.ModelConfig;
+import dev.memorag.memory.lm.NativeThreading;
 import dev.memorag.memory.lm.Sampler;
 import dev.memorag.memory.state.Cursors;
 import dev.memorag.memory.state.KvTensor;
@@ -66,6 +67,8 @@ public final class BeaconTransformer implements AutoCloseable {
     private BeaconTransformer(BeaconConfig config, Path dir, boolean compress) {
         this.config = config;
         this.compress = compress;
+        // OpenMP workers must sleep rather than spin on shared cores; only effective before PyTorch first loads
+        NativeThreading.configureBeforeEngineLoad();
         this.manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
         try {
             this.weights = new BeaconWeights(config, dir, manager, compress);
