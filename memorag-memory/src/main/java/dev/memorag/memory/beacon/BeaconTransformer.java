@@ -316,10 +316,15 @@ public final class BeaconTransformer implements AutoCloseable {
     /** Remembers the current memory; {@link #restoreSnapshot()} returns to it. */
     public void snapshot() {
         ensureOpen();
-        if (snapshot != null) {
-            snapshot.close();
+        // the working memory becomes the snapshot without copying its K/V (it is never modified in place); arrays it
+        // still shares with the previous snapshot move over before that one is closed
+        State previous = snapshot;
+        snapshot = state;
+        if (previous != null) {
+            snapshot.adopt(previous.owner, manager);
+            previous.close();
         }
-        snapshot = state.copy(manager, true);
+        state = snapshot.shallowCopy();
     }
 
     /** Whether a snapshot exists. */
@@ -334,7 +339,7 @@ public final class BeaconTransformer implements AutoCloseable {
             throw new StateException("no memory snapshot: memorise a text or load a memory first");
         }
         state.close();
-        state = snapshot.copy(manager, false);
+        state = snapshot.shallowCopy();
     }
 
     /** The snapshot as plain arrays, for saving. */
@@ -760,7 +765,8 @@ public final class BeaconTransformer implements AutoCloseable {
             return (int) Math.floorMod(z, (long) bound);
         }
 
-        State copy(NDManager root, boolean deep) {
+        /** A working copy: same cursors, sharing (not owning) this state's arrays. */
+        State shallowCopy() {
             State s = new State(sinkK.length, rng);
             s.startIdx = startIdx;
             s.endIdx = endIdx;
@@ -772,26 +778,13 @@ public final class BeaconTransformer implements AutoCloseable {
             s.openIds = openIds.clone();
             s.tokensRead = tokensRead;
             s.sequenceIdx = sequenceIdx;
-            NDManager own = deep ? s.owner(root) : null;
-            for (int l = 0; l < sinkK.length; l++) {
-                s.sinkK[l] = dup(sinkK[l], own);
-                s.sinkV[l] = dup(sinkV[l], own);
-                s.beaconK[l] = dup(beaconK[l], own);
-                s.beaconV[l] = dup(beaconV[l], own);
-                s.rawK[l] = dup(rawK[l], own);
-                s.rawV[l] = dup(rawV[l], own);
-            }
+            System.arraycopy(sinkK, 0, s.sinkK, 0, sinkK.length);
+            System.arraycopy(sinkV, 0, s.sinkV, 0, sinkV.length);
+            System.arraycopy(beaconK, 0, s.beaconK, 0, beaconK.length);
+            System.arraycopy(beaconV, 0, s.beaconV, 0, beaconV.length);
+            System.arraycopy(rawK, 0, s.rawK, 0, rawK.length);
+            System.arraycopy(rawV, 0, s.rawV, 0, rawV.length);
             return s;
-        }
-
-        /** A deep copy into {@code own}, or the same (immutable, never modified in place) array when shallow. */
-        private static NDArray dup(NDArray a, NDManager own) {
-            if (a == null || own == null) {
-                return a;
-            }
-            NDArray c = a.duplicate();
-            c.attach(own);
-            return c;
         }
 
         MemoryState export(BeaconConfig c, ModelFingerprint fp) {
@@ -855,6 +848,21 @@ public final class BeaconTransformer implements AutoCloseable {
                 return null;
             }
             return own.create(t.data(), new Shape(t.heads(), t.length(), t.headDim()));
+        }
+
+        /** Takes over the arrays this state references that {@code other} owns. */
+        void adopt(NDManager other, NDManager root) {
+            if (other == null) {
+                return;
+            }
+            NDManager own = owner(root);
+            for (NDArray[] slot : new NDArray[][] {sinkK, sinkV, beaconK, beaconV, rawK, rawV}) {
+                for (NDArray a : slot) {
+                    if (a != null && a.getManager() == other) {
+                        a.attach(own);
+                    }
+                }
+            }
         }
 
         void close() {
