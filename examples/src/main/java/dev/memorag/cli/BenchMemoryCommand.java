@@ -15,6 +15,7 @@ import java.util.Comparator;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -25,6 +26,9 @@ import picocli.CommandLine.Option;
 @Command(name = "memory", mixinStandardHelpOptions = true,
         description = "Memorise N random tokens; report tokens/s, KV bytes, peak RSS, save size, load time.")
 public final class BenchMemoryCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--model", required = true, description = "Model directory (beacon or plain decoder).")
     Path model;
 
@@ -42,6 +46,9 @@ public final class BenchMemoryCommand implements Callable<Integer> {
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed of the random token ids.")
     long seed;
+
+    @Option(names = "--progress", description = "Report memorise progress per window on stderr.")
+    boolean progress;
 
     @Option(names = "--json", description = "Print JSON (the default output format).")
     boolean json;
@@ -72,7 +79,17 @@ public final class BenchMemoryCommand implements Callable<Integer> {
                 out.put("beacon_window", m.config().window());
             }
             long t0 = System.nanoTime();
-            m.feed(ids, false);
+            // window-sized pieces (equivalent to one pass) so long runs can report progress on stderr
+            int piece = m.config().window();
+            for (int off = 0; off < ids.length; off += piece) {
+                int end = Math.min(ids.length, off + piece);
+                m.feed(java.util.Arrays.copyOfRange(ids, off, end), false);
+                if (progress) {
+                    spec.commandLine().getErr().printf("memorize %d/%d tokens, %.1f s%n", end, ids.length,
+                            (System.nanoTime() - t0) / 1e9);
+                    spec.commandLine().getErr().flush();
+                }
+            }
             double memorizeS = (System.nanoTime() - t0) / 1e9;
             m.snapshot();
             int[] sizes = m.memorySizes();
@@ -101,7 +118,8 @@ public final class BenchMemoryCommand implements Callable<Integer> {
                 deleteTree(dir);
             }
         }
-        System.out.println(om.writerWithDefaultPrettyPrinter().writeValueAsString(out));
+        spec.commandLine().getOut().println(om.writerWithDefaultPrettyPrinter().writeValueAsString(out));
+        spec.commandLine().getOut().flush();
         return 0;
     }
 

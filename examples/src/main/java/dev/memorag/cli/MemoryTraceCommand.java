@@ -9,6 +9,7 @@ import dev.memorag.memory.beacon.BeaconTransformer;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -20,6 +21,9 @@ import picocli.CommandLine.Option;
 @Command(name = "trace", mixinStandardHelpOptions = true,
         description = "Memorise token ids, generate greedily, print KV sizes per layer and the new tokens.")
 public final class MemoryTraceCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--model", required = true, description = "Model directory (beacon or plain decoder).")
     Path model;
 
@@ -61,7 +65,8 @@ public final class MemoryTraceCommand implements Callable<Integer> {
             ArrayNode t = out.putArray("new_tokens");
             Arrays.stream(tokens).forEach(t::add);
         }
-        System.out.println(om.writerWithDefaultPrettyPrinter().writeValueAsString(out));
+        spec.commandLine().getOut().println(om.writerWithDefaultPrettyPrinter().writeValueAsString(out));
+        spec.commandLine().getOut().flush();
         return 0;
     }
 

@@ -85,6 +85,32 @@ public final class Memory implements AutoCloseable {
      */
     public synchronized void memorize(String text, ProgressListener progress) {
         ensureOpen();
+        checkText(text);
+        Language lang = fixedLanguage != null ? fixedLanguage : Language.detect(text);
+        model.memorize(text, prompts(lang), progress == null ? ProgressListener.NONE : progress);
+        language = lang;
+    }
+
+    public void memorize(String text) {
+        memorize(text, ProgressListener.NONE);
+    }
+
+    /**
+     * Reads more text after what the memory holds (multi-document memory), in the language of the first text.
+     *
+     * @throws dev.memorag.UnsupportedFormatException when the model cannot grow its memory
+     */
+    public synchronized void append(String text, ProgressListener progress) {
+        ensureOpen();
+        if (language == null) {
+            memorize(text, progress);
+            return;
+        }
+        checkText(text);
+        model.append(text, prompts(language), progress == null ? ProgressListener.NONE : progress);
+    }
+
+    private void checkText(String text) {
         Objects.requireNonNull(text, "text");
         if (text.isBlank()) {
             throw new InvalidInputException("cannot memorise an empty text");
@@ -96,13 +122,6 @@ public final class Memory implements AutoCloseable {
                         + maxTokens + " (Memory.Builder.maxTokens)");
             }
         }
-        Language lang = fixedLanguage != null ? fixedLanguage : Language.detect(text);
-        model.memorize(text, prompts(lang), progress == null ? ProgressListener.NONE : progress);
-        language = lang;
-    }
-
-    public void memorize(String text) {
-        memorize(text, ProgressListener.NONE);
     }
 
     /** Clue text spans from the memory that help answer {@code query}, one per line of the model's output. */

@@ -26,17 +26,17 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class MemoryTest {
+public class MemoryTest {
     @TempDir
     Path dir;
 
     /** A memory model that records calls and answers from a script. */
-    static final class ScriptedModel implements MemoryModel {
-        String memorised;
+    public static final class ScriptedModel implements MemoryModel {
+        public String memorised;
         Prompts prompts;
         final List<String> instructions = new ArrayList<>();
         final List<Integer> maxTokens = new ArrayList<>();
-        String reply = "";
+        public String reply = "";
         boolean failSave;
 
         @Override

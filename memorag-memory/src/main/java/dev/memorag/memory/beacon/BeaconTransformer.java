@@ -15,6 +15,8 @@ import dev.memorag.ModelException;
 import dev.memorag.StateException;
 import dev.memorag.api.GenerationOptions;
 import dev.memorag.memory.lm.ModelConfig;
+import dev.memorag.memory.lm.NativeThreading;
+import dev.memorag.memory.lm.Sampler;
 import dev.memorag.memory.state.Cursors;
 import dev.memorag.memory.state.KvTensor;
 import dev.memorag.memory.state.LayerKv;
@@ -53,7 +55,7 @@ public final class BeaconTransformer implements AutoCloseable {
     private StepListener listener = StepListener.NONE;
     private boolean closed;
 
-    /** Receives a {@link StepTrace} after every beacon step. */
+    /** Receives a {@link StepTrace} after every beacon step; called on the thread that feeds the model. */
     @FunctionalInterface
     public interface StepListener {
         /** Ignores every step. */
@@ -65,6 +67,8 @@ public final class BeaconTransformer implements AutoCloseable {
     private BeaconTransformer(BeaconConfig config, Path dir, boolean compress) {
         this.config = config;
         this.compress = compress;
+        // OpenMP workers must sleep rather than spin on shared cores; only effective before PyTorch first loads
+        NativeThreading.configureBeforeEngineLoad();
         this.manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
         try {
             this.weights = new BeaconWeights(config, dir, manager, compress);
@@ -250,10 +254,8 @@ public final class BeaconTransformer implements AutoCloseable {
     public int[] generate(int[] prompt, GenerationOptions options, IntPredicate stop,
             java.util.function.IntConsumer onToken, float[][] firstLogits) {
         Sampler sampler = new Sampler(options);
-        List<Integer> seen = new ArrayList<>();
-        for (int id : prompt) {
-            seen.add(id);
-        }
+        int[] seen = Arrays.copyOf(prompt, prompt.length + options.maxNewTokens());
+        int seenCount = prompt.length;
         float[] logits = feed(prompt, false)[0];
         if (firstLogits != null && firstLogits.length > 0) {
             firstLogits[0] = logits.clone();
@@ -264,9 +266,9 @@ public final class BeaconTransformer implements AutoCloseable {
             if (options.cancellation().isCancelled()) {
                 throw new CancelledException("generation cancelled after " + n + " tokens");
             }
-            int next = sampler.next(logits, seen);
+            int next = sampler.next(logits, seen, seenCount);
             out[n++] = next;
-            seen.add(next);
+            seen[seenCount++] = next;
             onToken.accept(next);
             if (stop.test(next) || n == options.maxNewTokens()) {
                 break;
@@ -291,13 +293,38 @@ public final class BeaconTransformer implements AutoCloseable {
         return state.tokensRead;
     }
 
+    /** Cached entries per layer (sink + beacon + raw) of the snapshot, or -1 when there is none. */
+    public int snapshotEntries() {
+        return snapshot == null ? -1 : snapshot.memorySize();
+    }
+
+    /** Raw tokens the snapshot has read, or -1 when there is none. */
+    public long snapshotTokensRead() {
+        return snapshot == null ? -1 : snapshot.tokensRead;
+    }
+
+    /** Bytes of float32 K/V for {@code entries} cached positions in every layer. */
+    public long kvBytes(long entries) {
+        return entries * config.layers() * 2L * config.kvHeads() * config.headDim() * Float.BYTES;
+    }
+
+    /** Native arrays currently alive in this model (weights, memory, snapshot): for leak checks. */
+    int liveArrays() {
+        return ((ai.djl.ndarray.BaseNDManager) manager).getManagedArrays().size();
+    }
+
     /** Remembers the current memory; {@link #restoreSnapshot()} returns to it. */
     public void snapshot() {
         ensureOpen();
-        if (snapshot != null) {
-            snapshot.close();
+        // the working memory becomes the snapshot without copying its K/V (it is never modified in place); arrays it
+        // still shares with the previous snapshot move over before that one is closed
+        State previous = snapshot;
+        snapshot = state;
+        if (previous != null) {
+            snapshot.adopt(previous.owner, manager);
+            previous.close();
         }
-        snapshot = state.copy(manager, true);
+        state = snapshot.shallowCopy();
     }
 
     /** Whether a snapshot exists. */
@@ -312,7 +339,7 @@ public final class BeaconTransformer implements AutoCloseable {
             throw new StateException("no memory snapshot: memorise a text or load a memory first");
         }
         state.close();
-        state = snapshot.copy(manager, false);
+        state = snapshot.shallowCopy();
     }
 
     /** The snapshot as plain arrays, for saving. */
@@ -341,7 +368,7 @@ public final class BeaconTransformer implements AutoCloseable {
                 && saved.cursors().chosenRatio() > config.window()) {
             throw new StateException("memory state ratio " + saved.cursors().chosenRatio() + " exceeds the window");
         }
-        State s = State.fromSaved(saved, manager);
+        State s = State.fromSaved(saved, manager, config.stride());
         state.close();
         state = s;
         snapshot();
@@ -351,9 +378,6 @@ public final class BeaconTransformer implements AutoCloseable {
         int t = ids.length;
         int mem = state.memorySize();
         int total = mem + t;
-        int heads = config.heads();
-        int kvHeads = config.kvHeads();
-        int d = config.headDim();
         try (NDManager sub = manager.newSubManager()) {
             long[] tokenIdx = new long[t];
             int beacons = 0;
@@ -394,32 +418,17 @@ public final class BeaconTransformer implements AutoCloseable {
             NDArray[] newK = new NDArray[config.layers()];
             NDArray[] newV = new NDArray[config.layers()];
             for (int l = 0; l < config.layers(); l++) {
-                BeaconWeights.Layer w = weights.layers[l];
-                NDArray h = rmsNorm(x, w.inNorm);
-                NDArray hb = beacons > 0 ? h.get(beaconRows) : null;
-                NDArray q = project(h, hb, gatherIdx, w.q, w.bq);
-                NDArray k = project(h, hb, gatherIdx, w.k, w.bk);
-                NDArray v = project(h, hb, gatherIdx, w.v, w.bv);
-                q = q.reshape(t, heads, d).transpose(1, 0, 2);
-                k = k.reshape(t, kvHeads, d).transpose(1, 0, 2);
-                v = v.reshape(t, kvHeads, d).transpose(1, 0, 2);
-                newK[l] = k;
-                newV[l] = v;
-                NDArray allK = state.withMemory(sub, l, k, true);
-                NDArray allV = state.withMemory(sub, l, v, false);
-                NDArray kr = applyRope(allK, cos, sin);
-                NDArray qr = applyRope(q, cosQ, sinQ);
-                NDArray qg = qr.reshape(kvHeads, (long) group * t, d);
-                NDArray scores = qg.batchMatMul(kr.transpose(0, 2, 1)).mul(scale)
-                        .reshape(kvHeads, group, t, total).add(mask);
-                NDArray probs = scores.softmax(-1).reshape(kvHeads, (long) group * t, total);
-                NDArray att = probs.batchMatMul(allV).reshape(heads, t, d).transpose(1, 0, 2)
-                        .reshape(t, (long) heads * d);
-                x = x.add(w.o.apply(att));
-                NDArray h2 = rmsNorm(x, w.postNorm);
-                NDArray g = w.gate.apply(h2);
-                NDArray mlp = g.mul(Activation.sigmoid(g)).mul(w.up.apply(h2));
-                x = x.add(w.down.apply(mlp));
+                // per-layer scope: attention scores are O(chunk x memory) and must not pile up across layers
+                try (NDManager scope = sub.newSubManager()) {
+                    x.attach(scope);
+                    NDArray[] kv = new NDArray[2];
+                    x = layer(scope, l, x, beaconRows, gatherIdx, cos, sin, cosQ, sinQ, mask, t, mem, kv);
+                    x.attach(sub);
+                    kv[0].attach(sub);
+                    kv[1].attach(sub);
+                    newK[l] = kv[0];
+                    newV[l] = kv[1];
+                }
             }
             state.update(sub, newK, newV, fullWindow, config.sinkSize(), manager);
             int[] rawPositions;
@@ -444,6 +453,71 @@ public final class BeaconTransformer implements AutoCloseable {
         } catch (ai.djl.engine.EngineException e) {
             throw new ModelException("beacon forward failed: " + e.getMessage(), e);
         }
+    }
+
+    private NDArray layer(NDManager scope, int l, NDArray x, NDArray beaconRows, NDArray gatherIdx, NDArray cos,
+            NDArray sin, NDArray cosQ, NDArray sinQ, NDArray mask, int t, int mem, NDArray[] kvOut) {
+        BeaconWeights.Layer w = weights.layers[l];
+        int heads = config.heads();
+        int kvHeads = config.kvHeads();
+        int d = config.headDim();
+        int total = mem + t;
+        boolean beacons = beaconRows != null;
+        NDArray h = rmsNorm(x, w.inNorm);
+        NDArray hb = beacons ? h.get(beaconRows) : null;
+        NDArray q = project(h, hb, gatherIdx, w.q, w.bq);
+        NDArray k = project(h, hb, gatherIdx, w.k, w.bk);
+        NDArray v = project(h, hb, gatherIdx, w.v, w.bv);
+        q = q.reshape(t, heads, d).transpose(1, 0, 2);
+        k = k.reshape(t, kvHeads, d).transpose(1, 0, 2);
+        v = v.reshape(t, kvHeads, d).transpose(1, 0, 2);
+        kvOut[0] = k;
+        kvOut[1] = v;
+        NDArray allK = state.withMemory(scope, l, k, true);
+        NDArray allV = state.withMemory(scope, l, v, false);
+        NDArray kr = applyRope(allK, cos, sin);
+        NDArray qr = applyRope(q, cosQ, sinQ);
+        NDArray att = attention(scope, qr, kr, allV, mask, t, total).reshape(heads, t, d).transpose(1, 0, 2)
+                .reshape(t, (long) heads * d);
+        x = x.add(w.o.apply(att));
+        NDArray h2 = rmsNorm(x, w.postNorm);
+        NDArray g = w.gate.apply(h2);
+        NDArray mlp = g.mul(Activation.sigmoid(g)).mul(w.up.apply(h2));
+        x = x.add(w.down.apply(mlp));
+        return x;
+    }
+
+    /** Scores of at most this many floats are materialised at once (query rows are processed in blocks). */
+    private static final long SCORE_BLOCK = 16L << 20;
+
+    /**
+     * Grouped-query attention of {@code q [heads, t, d]} over {@code k, v [kvHeads, total, d]} with the additive
+     * {@code mask [t, total]}, in blocks of query rows so the score matrix stays bounded for long memories.
+     */
+    private NDArray attention(NDManager scope, NDArray q, NDArray k, NDArray v, NDArray mask, int t, int total) {
+        int kvHeads = config.kvHeads();
+        int d = config.headDim();
+        NDArray q4 = q.reshape(kvHeads, group, t, d);
+        NDArray kt = k.transpose(0, 2, 1);
+        int block = (int) Math.max(1, Math.min(t, SCORE_BLOCK / ((long) config.heads() * total)));
+        NDList parts = new NDList();
+        for (int t0 = 0; t0 < t; t0 += block) {
+            int t1 = Math.min(t, t0 + block);
+            int tb = t1 - t0;
+            try (NDManager blockScope = scope.newSubManager()) {
+                NDArray qb = q4.get(new NDIndex(":, :, " + t0 + ":" + t1 + ", :"));
+                qb.attach(blockScope);
+                qb = qb.reshape(kvHeads, (long) group * tb, d);
+                NDArray mb = mask.get(new NDIndex(t0 + ":" + t1));
+                mb.attach(blockScope);
+                NDArray scores = qb.batchMatMul(kt).mul(scale).reshape(kvHeads, group, tb, total).add(mb);
+                NDArray out = scores.softmax(-1).reshape(kvHeads, (long) group * tb, total).batchMatMul(v)
+                        .reshape(kvHeads, group, tb, d);
+                out.attach(scope);
+                parts.add(out);
+            }
+        }
+        return parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 2);
     }
 
     private static NDArray project(NDArray h, NDArray hb, NDArray gatherIdx, BeaconWeights.Linear base,
@@ -691,7 +765,8 @@ public final class BeaconTransformer implements AutoCloseable {
             return (int) Math.floorMod(z, (long) bound);
         }
 
-        State copy(NDManager root, boolean deep) {
+        /** A working copy: same cursors, sharing (not owning) this state's arrays. */
+        State shallowCopy() {
             State s = new State(sinkK.length, rng);
             s.startIdx = startIdx;
             s.endIdx = endIdx;
@@ -703,26 +778,13 @@ public final class BeaconTransformer implements AutoCloseable {
             s.openIds = openIds.clone();
             s.tokensRead = tokensRead;
             s.sequenceIdx = sequenceIdx;
-            NDManager own = deep ? s.owner(root) : null;
-            for (int l = 0; l < sinkK.length; l++) {
-                s.sinkK[l] = dup(sinkK[l], own);
-                s.sinkV[l] = dup(sinkV[l], own);
-                s.beaconK[l] = dup(beaconK[l], own);
-                s.beaconV[l] = dup(beaconV[l], own);
-                s.rawK[l] = dup(rawK[l], own);
-                s.rawV[l] = dup(rawV[l], own);
-            }
+            System.arraycopy(sinkK, 0, s.sinkK, 0, sinkK.length);
+            System.arraycopy(sinkV, 0, s.sinkV, 0, sinkV.length);
+            System.arraycopy(beaconK, 0, s.beaconK, 0, beaconK.length);
+            System.arraycopy(beaconV, 0, s.beaconV, 0, beaconV.length);
+            System.arraycopy(rawK, 0, s.rawK, 0, rawK.length);
+            System.arraycopy(rawV, 0, s.rawV, 0, rawV.length);
             return s;
-        }
-
-        /** A deep copy into {@code own}, or the same (immutable, never modified in place) array when shallow. */
-        private static NDArray dup(NDArray a, NDManager own) {
-            if (a == null || own == null) {
-                return a;
-            }
-            NDArray c = a.duplicate();
-            c.attach(own);
-            return c;
         }
 
         MemoryState export(BeaconConfig c, ModelFingerprint fp) {
@@ -735,8 +797,6 @@ public final class BeaconTransformer implements AutoCloseable {
             for (int i = 0; i < flags.length; i++) {
                 flags[i] = windowBeaconFlags[i] ? 1 : 0;
             }
-            // the sequence cursor of the "sequence" mix mode is folded into the rng word's neighbour: it is
-            // recomputed from stepIdx on load, which is exact because that mode advances once per window
             return new MemoryState(fp, new Cursors(startIdx, endIdx, stepIdx, remainder, chosenRatio, fullWindow,
                     flags, openIds, tokensRead, rng), layers);
         }
@@ -748,7 +808,7 @@ public final class BeaconTransformer implements AutoCloseable {
             return new KvTensor(c.kvHeads(), (int) a.getShape().get(1), c.headDim(), a.toFloatArray());
         }
 
-        static State fromSaved(MemoryState m, NDManager root) {
+        static State fromSaved(MemoryState m, NDManager root, int stride) {
             Cursors cur = m.cursors();
             State s = new State(m.layers().size(), cur.rngState());
             s.startIdx = cur.startIdx();
@@ -763,6 +823,8 @@ public final class BeaconTransformer implements AutoCloseable {
             }
             s.openIds = cur.openWindowIds();
             s.tokensRead = cur.tokensRead();
+            // the "sequence" mix mode advances once per window started: the completed ones plus an open one
+            s.sequenceIdx = (int) (s.startIdx / stride) + (s.fullWindow ? 0 : 1);
             int raw = m.layers().isEmpty() ? 0 : m.layers().get(0).rawKey().length();
             if (!s.fullWindow && s.windowBeaconFlags.length > 0 && raw != s.windowBeaconFlags.length) {
                 throw new StateException("memory state: open window has " + s.windowBeaconFlags.length
@@ -786,6 +848,21 @@ public final class BeaconTransformer implements AutoCloseable {
                 return null;
             }
             return own.create(t.data(), new Shape(t.heads(), t.length(), t.headDim()));
+        }
+
+        /** Takes over the arrays this state references that {@code other} owns. */
+        void adopt(NDManager other, NDManager root) {
+            if (other == null) {
+                return;
+            }
+            NDManager own = owner(root);
+            for (NDArray[] slot : new NDArray[][] {sinkK, sinkV, beaconK, beaconV, rawK, rawV}) {
+                for (NDArray a : slot) {
+                    if (a != null && a.getManager() == other) {
+                        a.attach(own);
+                    }
+                }
+            }
         }
 
         void close() {

@@ -2,9 +2,17 @@ package dev.memorag.memory.beacon;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.memorag.CorruptDataException;
+import dev.memorag.safetensors.DType;
 import dev.memorag.safetensors.SafetensorsReader;
+import dev.memorag.safetensors.TensorInfo;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
 
 /**
@@ -93,6 +101,26 @@ final class BeaconWeights {
             if (!java.util.Arrays.equals(actual, shape)) {
                 throw new CorruptDataException("checkpoint " + dir + ": tensor '" + name + "' has shape "
                         + java.util.Arrays.toString(actual) + ", config needs " + java.util.Arrays.toString(shape));
+            }
+            TensorInfo info = reader.info(name);
+            if (info.dtype() == DType.F32 && info.length() <= Integer.MAX_VALUE) {
+                // read straight into native memory: no float[] copy on the heap, and no mapped file pages that would
+                // count in the resident set next to the weights
+                ByteBuffer buf = ByteBuffer.allocateDirect((int) info.length()).order(ByteOrder.LITTLE_ENDIAN);
+                try (FileChannel ch = FileChannel.open(info.file(), StandardOpenOption.READ)) {
+                    long pos = info.offset();
+                    while (buf.hasRemaining()) {
+                        int n = ch.read(buf, pos);
+                        if (n < 0) {
+                            throw new CorruptDataException(info.file() + ": truncated in tensor '" + name + "'");
+                        }
+                        pos += n;
+                    }
+                } catch (IOException e) {
+                    throw new CorruptDataException(info.file() + ": cannot read tensor '" + name + "': " + e, e);
+                }
+                buf.flip();
+                return manager.create(buf, new Shape(shape), DataType.FLOAT32);
             }
             return manager.create(reader.readFloats(name), new Shape(shape));
         }

@@ -195,10 +195,9 @@ public abstract class TransformerMemoryModel implements MemoryModel {
         if (!lm.hasSnapshot()) {
             return new MemoryStats(0, 0, 0, 1.0);
         }
-        var s = lm.exportSnapshot();
-        long entries = s.entriesPerLayer();
-        long read = s.cursors().tokensRead();
-        return new MemoryStats(read, entries, s.kvBytes(), entries == 0 ? 1.0 : (double) read / entries);
+        long entries = lm.snapshotEntries();
+        long read = lm.snapshotTokensRead();
+        return new MemoryStats(read, entries, lm.kvBytes(entries), entries == 0 ? 1.0 : (double) read / entries);
     }
 
     @Override

@@ -36,7 +36,11 @@ import java.util.Objects;
  * gists, wrapped in the context prompt, are the memory. An instruction is answered from the conversation
  * [context turn with the gists, acknowledgement, instruction], so instructions never change the memory.
  *
- * <p>The state file {@value #STATE_FILE} is JSON (format name, version, model id, gists).
+ * <p>With only a {@link Generator}, the gists are sent again with every instruction. With a
+ * {@link Builder#prefill KV-cache memory}, they are prefilled once and every instruction reuses a copy of the cache.
+ *
+ * <p>The state file {@value #STATE_FILE} is JSON (format name, version, model id, gists); a prefill memory adds its
+ * own state file.
  *
  * <p>Thread-safety: thread-safe; calls are serialised on this object.
  */
@@ -52,6 +56,7 @@ public final class GistMemoryModel implements MemoryModel {
     private final int chunkTokens;
     private final int gistTokens;
     private final double repetitionPenalty;
+    private final MemoryModel prefill;
     private final List<String> gists = new ArrayList<>();
     private Prompts prompts;
     private long tokensRead;
@@ -63,6 +68,7 @@ public final class GistMemoryModel implements MemoryModel {
         this.chunkTokens = b.chunkTokens;
         this.gistTokens = b.gistTokens;
         this.repetitionPenalty = b.repetitionPenalty;
+        this.prefill = b.prefill;
     }
 
     public static Builder builder() {
@@ -77,6 +83,14 @@ public final class GistMemoryModel implements MemoryModel {
         tokensRead = countTokens(text);
         prompts = p;
         hasMemory = true;
+        prefillGists(progress);
+    }
+
+    /** Reads the joined gists once into the KV-cache model, so instructions reuse that cache. */
+    private void prefillGists(ProgressListener progress) {
+        if (prefill != null) {
+            prefill.memorize(String.join("\n\n", gists), prompts, progress);
+        }
     }
 
     @Override
@@ -87,6 +101,7 @@ public final class GistMemoryModel implements MemoryModel {
         }
         gists.addAll(gist(text, p, progress));
         tokensRead += countTokens(text);
+        prefillGists(progress);
     }
 
     private List<String> gist(String text, Prompts p, ProgressListener progress) {
@@ -145,6 +160,9 @@ public final class GistMemoryModel implements MemoryModel {
         if (!hasMemory) {
             throw new StateException("nothing memorised: call memorize(text) or loadState(dir) first");
         }
+        if (prefill != null) {
+            return prefill.instruct(instruction, options, listener);
+        }
         return generator.generate(conversation(instruction), options, listener);
     }
 
@@ -190,6 +208,9 @@ public final class GistMemoryModel implements MemoryModel {
         } catch (IOException e) {
             throw new StateException("cannot write gist memory " + file + ": " + e.getMessage(), e);
         }
+        if (prefill != null) {
+            prefill.saveState(directory);
+        }
     }
 
     @Override
@@ -234,6 +255,9 @@ public final class GistMemoryModel implements MemoryModel {
         tokensRead = root.path("tokens_read").asLong(0);
         prompts = Prompts.forLanguage(lang);
         hasMemory = true;
+        if (prefill != null) {
+            prefill.loadState(directory);
+        }
     }
 
     @Override
@@ -268,6 +292,9 @@ public final class GistMemoryModel implements MemoryModel {
     @Override
     public void close() {
         generator.close();
+        if (prefill != null) {
+            prefill.close();
+        }
     }
 
     /**
@@ -280,6 +307,7 @@ public final class GistMemoryModel implements MemoryModel {
         private int chunkTokens = 4096;
         private int gistTokens = 512;
         private double repetitionPenalty = 1.2;
+        private MemoryModel prefill;
 
         /** The chat model that writes gists and answers instructions (required). */
         public Builder generator(Generator g) {
@@ -311,6 +339,16 @@ public final class GistMemoryModel implements MemoryModel {
                 throw new InvalidInputException("repetitionPenalty must be > 0, was " + p);
             }
             repetitionPenalty = p;
+            return this;
+        }
+
+        /**
+         * A KV-cache memory (normally a {@code FullKvMemoryModel} on the same chat model) that prefills the joined
+         * gists once and answers every instruction from a copy of that cache, instead of re-sending the gists
+         * through the generator each time. Closed with this model.
+         */
+        public Builder prefill(MemoryModel m) {
+            prefill = m;
             return this;
         }
 

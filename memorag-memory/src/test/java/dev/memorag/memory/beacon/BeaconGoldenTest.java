@@ -203,4 +203,21 @@ class BeaconGoldenTest {
         assertEquals(24, k.length());
         assertEquals(16, k.headDim());
     }
+
+    @Test
+    void repeatedInstructionsAndMemorisingLeakNoNativeArrays() {
+        memorize(model, new float[1][][]);
+        model.restoreSnapshot();
+        model.generateGreedy(ints(golden.at("/query_ids")), 8, null);
+        int live = model.liveArrays();
+        for (int i = 0; i < 10; i++) {
+            model.restoreSnapshot();
+            model.generateGreedy(ints(golden.at("/query_ids")), 8, null);
+        }
+        assertEquals(live, model.liveArrays());
+        memorize(model, new float[1][][]);
+        model.restoreSnapshot();
+        model.generateGreedy(ints(golden.at("/query_ids")), 8, null);
+        assertEquals(live, model.liveArrays());
+    }
 }

@@ -70,6 +70,10 @@ class BeaconMemoryModelTest {
             assertEquals(a, b);
             assertEquals(b, streamed.toString());
             assertEquals(s, m.stats());
+            // a second document extends the memory without re-reading the first
+            m.append("The notebook was lost in a storm.", Prompts.forLanguage(Language.EN), ProgressListener.NONE);
+            assertTrue(m.stats().tokensRead() > s.tokensRead());
+            assertTrue(m.stats().kvEntries() > s.kvEntries());
         }
     }
 

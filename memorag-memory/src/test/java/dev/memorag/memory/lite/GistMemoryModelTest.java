@@ -108,4 +108,19 @@ class GistMemoryModelTest {
                     ProgressListener.NONE));
         }
     }
+
+    @Test
+    void prefillMemoryAnswersFromTheCachedGists() {
+        Recorder gen = new Recorder();
+        dev.memorag.memory.MemoryTest.ScriptedModel cache = new dev.memorag.memory.MemoryTest.ScriptedModel();
+        cache.reply = "from cache";
+        try (GistMemoryModel m = GistMemoryModel.builder().generator(gen).prefill(cache).build()) {
+            m.memorize("A short story about a castle.", Prompts.forLanguage(Language.EN), ProgressListener.NONE);
+            assertEquals("gist#1", cache.memorised);
+            assertEquals("from cache", m.instruct("q?", GenerationOptions.greedy(8), TokenListener.NONE).text());
+            assertEquals(1, gen.calls.size());
+            m.saveState(dir);
+            assertTrue(Files.exists(dir.resolve("fake.state")));
+        }
+    }
 }
