@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             MemoryCommand.class,
             ModelsCommand.class,
             RecallCommand.class,
+            ServeCommand.class,
             SummarizeCommand.class,
         })
 public final class MemoragCli implements Runnable {

@@ -78,6 +78,8 @@ public final class OpenAiChatGenerator implements Generator {
     /** Largest non-streaming response body accepted (a runaway server must not exhaust memory). */
     private static final int MAX_BODY_CHARS = 32 << 20;
     private static final long SLEEP_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(25);
+    /** How long to wait for the end of a stream after its {@code [DONE]} event. */
+    private static final Duration DRAIN_TIMEOUT = Duration.ofMillis(500);
 
     private final ApiProvider provider;
     private final String baseUrl;
@@ -168,6 +170,10 @@ public final class OpenAiChatGenerator implements Generator {
         return chatUri;
     }
 
+    /**
+     * {@code <provider>:<model>}, followed by {@code @<base URL>} when the URL is not the provider's default; the
+     * model reads {@code auto} when it is discovered from the server at the first call.
+     */
     @Override
     public String id() {
         return id;
@@ -207,7 +213,8 @@ public final class OpenAiChatGenerator implements Generator {
                     throw f.toException(attempt);
                 }
                 if (attempt >= retryPolicy.maxAttempts()) {
-                    throw f.toException(attempt, "giving up after " + attempt + " attempts");
+                    throw f.toException(attempt, attempt == 1 ? "not retried: maxAttempts is 1"
+                            : "giving up after " + attempt + " attempts");
                 }
                 Duration wait = f.retryAfter != null ? f.retryAfter : retryPolicy.backoff(attempt, jitter);
                 long waitEnds = System.nanoTime() + wait.toNanos();
@@ -276,7 +283,7 @@ public final class OpenAiChatGenerator implements Generator {
         } catch (IOException e) {
             // Network failures and timeouts: retryable unless text already reached the listener.
             String msg = (e instanceof java.net.http.HttpTimeoutException ? "timed out: " : "network error: ")
-                    + e.getMessage();
+                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
             if (delivered[0] > 0) {
                 AttemptFailure f = new AttemptFailure("connection to " + chatUri + " failed mid-stream after "
                         + delivered[0] + " characters were delivered to the listener (not retried: the listener "
@@ -286,8 +293,10 @@ public final class OpenAiChatGenerator implements Generator {
             }
             throw new AttemptFailure("request to " + chatUri + " failed: " + msg, -1, true, e);
         } finally {
-            lines.abort();
-            exchange.cancel(true);
+            if (!lines.ended()) {
+                lines.abort();
+                exchange.cancel(true);
+            }
         }
     }
 
@@ -350,6 +359,9 @@ public final class OpenAiChatGenerator implements Generator {
         if (!state.done && hasData) {
             onEvent(data.toString(), state, listener, delivered);
         }
+        if (state.done) {
+            drainAfterDone(lines, cancel, what);
+        }
         if (!state.done && state.finish == null) {
             String msg = "stream from " + chatUri + " ended before completion (no [DONE], no finish_reason)";
             if (delivered[0] > 0) {
@@ -363,6 +375,20 @@ public final class OpenAiChatGenerator implements Generator {
         String text = state.text.toString();
         TokenUsage usage = state.usage != null ? state.usage : usage(null, messages, text);
         return new GenerationResult(text, state.finish == null ? FinishReason.STOP : state.finish, usage);
+    }
+
+    /**
+     * Reads the (normally empty) rest of a stream after {@code [DONE]}, so the connection goes back to the pool
+     * intact instead of being closed; a server that keeps sending is cut off by the caller's abort.
+     */
+    private static void drainAfterDone(ResponseLines lines, CancellationToken cancel, String what) {
+        try {
+            for (int i = 0; i < 16 && lines.nextLine(DRAIN_TIMEOUT, cancel, what) != null; i++) {
+                // discard
+            }
+        } catch (IOException e) {
+            // The answer is complete; a broken tail only costs the connection.
+        }
     }
 
     private static final class StreamState {
@@ -630,7 +656,11 @@ public final class OpenAiChatGenerator implements Generator {
         }
     }
 
-    /** Builder; start from {@link #openAi}, {@link #azure}, {@link #deepSeek} or {@link #compatible}. */
+    /**
+     * Builder; start from {@link #openAi}, {@link #azure}, {@link #deepSeek} or {@link #compatible}.
+     *
+     * <p>Thread-safety: not thread-safe; use from one thread.
+     */
     public static final class Builder {
         private final ApiProvider provider;
         private String baseUrl;

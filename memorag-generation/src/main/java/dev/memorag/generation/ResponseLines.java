@@ -32,6 +32,8 @@ final class ResponseLines implements HttpResponse.BodyHandler<Void>, Flow.Subscr
     private final BlockingQueue<Object> events = new LinkedBlockingQueue<>();
     private volatile Flow.Subscription subscription;
     private volatile boolean aborted;
+    /** The consumer has seen the end of the body: the connection is back in the client's pool, untouched. */
+    private boolean ended;
 
     @Override
     public HttpResponse.BodySubscriber<Void> apply(HttpResponse.ResponseInfo info) {
@@ -49,7 +51,15 @@ final class ResponseLines implements HttpResponse.BodyHandler<Void>, Flow.Subscr
         events.add(new Failure(cause));
     }
 
-    /** Stops reading: later body data is discarded and the connection released. Idempotent. */
+    /** Whether the consumer read the body to its end (then there is nothing to abort). Consumer thread only. */
+    boolean ended() {
+        return ended;
+    }
+
+    /**
+     * Stops reading: later body data is discarded and the connection closed. Idempotent. Only for a body not read to
+     * its end; cancelling a finished exchange could close a connection that is already back in the pool.
+     */
     void abort() {
         aborted = true;
         Flow.Subscription s = subscription;
@@ -97,6 +107,7 @@ final class ResponseLines implements HttpResponse.BodyHandler<Void>, Flow.Subscr
     String nextLine(Duration idleTimeout, CancellationToken cancel, String what) throws IOException {
         Object e = next(idleTimeout, cancel, what, "response data");
         if (e == END) {
+            ended = true;
             return null;
         }
         if (e instanceof String s) {

@@ -77,7 +77,11 @@ public record RetryPolicy(int maxAttempts, Duration initialBackoff, Duration max
         return new Builder();
     }
 
-    /** Builder with the {@link #defaults()}. */
+    /**
+     * Builder with the {@link #defaults()}.
+     *
+     * <p>Thread-safety: not thread-safe; use from one thread.
+     */
     public static final class Builder {
         private int maxAttempts = 4;
         private Duration initialBackoff = Duration.ofMillis(500);

@@ -134,6 +134,22 @@ class FaultToleranceTest {
     }
 
     @Test
+    void connectionRefusedIsRetriedAsANetworkError() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        OpenAiChatGenerator g = OpenAiChatGenerator.compatible("http://127.0.0.1:" + port + "/v1").model("m")
+                .retryPolicy(RetryPolicy.builder().maxAttempts(2).initialBackoff(Duration.ofMillis(10))
+                        .jitterSeed(2L).build()).build();
+        GenerationException e = assertThrows(GenerationException.class, () -> g.generate(MESSAGES, OPTIONS));
+        assertEquals(-1, e.statusCode());
+        assertTrue(e.retryable());
+        assertTrue(e.getMessage().contains("network error: ConnectException") && e.getMessage().contains("after 2 attempts"),
+                e.getMessage());
+    }
+
+    @Test
     void unauthorizedIsNotRetriedAndSurfacesTheServerMessage() throws Exception {
         try (FaultServer server = new FaultServer((n, r, out) -> FaultServer.json(out, 401,
                 "{\"error\":{\"message\":\"Incorrect API key provided.\",\"type\":\"invalid_request_error\","
@@ -204,6 +220,31 @@ class FaultToleranceTest {
                     () -> g.generate(MESSAGES, OPTIONS, piece -> { }));
             assertEquals(1, server.attempts());
             assertTrue(e.getMessage().contains("timed out"), e.getMessage());
+        }
+    }
+
+    @Test
+    void readTimeoutBoundsGapsNotTheWholeStream() throws Exception {
+        try (FaultServer server = new FaultServer((n, r, out) -> {
+            FaultServer.sseHead(out);
+            for (int i = 0; i < 15; i++) {
+                FaultServer.sse(out, FaultServer.delta("p" + i));
+                Thread.sleep(80);
+            }
+            FaultServer.sse(out, FaultServer.finish("stop"));
+            FaultServer.sse(out, "[DONE]");
+            FaultServer.sseEnd(out);
+        })) {
+            // The stream lasts about 1.2 s, twice the read timeout, but no gap comes near it.
+            OpenAiChatGenerator g = client(server).readTimeout(Duration.ofMillis(600))
+                    .retryPolicy(RetryPolicy.none()).build();
+            StringBuilder expected = new StringBuilder();
+            for (int i = 0; i < 15; i++) {
+                expected.append('p').append(i);
+            }
+            GenerationResult r = g.generate(MESSAGES, OPTIONS, p -> { });
+            assertEquals(expected.toString(), r.text());
+            assertEquals(1, server.attempts());
         }
     }
 

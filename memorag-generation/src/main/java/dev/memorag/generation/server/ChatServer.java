@@ -149,32 +149,40 @@ public final class ChatServer implements AutoCloseable {
     private void handle(HttpExchange ex) {
         long id = requestIds.incrementAndGet();
         try (ex) {
-            String method = ex.getRequestMethod().toUpperCase(Locale.ROOT);
-            String path = ex.getRequestURI().getPath();
-            LOG.debug("request {}: {} {}", id, method, path);
             try {
-                checkAuth(ex);
-                switch (path) {
-                    case MODELS_PATH -> {
-                        requireMethod(method, "GET", path);
-                        models(ex);
-                    }
-                    case CHAT_PATH -> {
-                        requireMethod(method, "POST", path);
-                        chat(ex, id);
-                    }
-                    default -> throw new ApiError(404, "Unknown request URL: " + method + " " + path,
-                            "invalid_request_error", null, "unknown_url");
-                }
+                dispatch(ex, id);
             } catch (ApiError e) {
                 LOG.debug("request {}: {} {}", id, e.status, e.getMessage());
                 sendError(ex, e);
+            } catch (RuntimeException e) {
+                LOG.warn("request {} failed unexpectedly", id, e);
+                if (ex.getResponseCode() == -1) {
+                    sendError(ex, new ApiError(500, "Internal server error: " + e.getClass().getSimpleName(),
+                            "server_error", null, "internal_error"));
+                }
             }
         } catch (IOException e) {
             // The client went away; nothing left to answer.
             LOG.debug("request {}: connection failed: {}", id, e.getMessage());
-        } catch (RuntimeException e) {
-            LOG.warn("request {} failed unexpectedly", id, e);
+        }
+    }
+
+    private void dispatch(HttpExchange ex, long id) throws IOException, ApiError {
+        String method = ex.getRequestMethod().toUpperCase(Locale.ROOT);
+        String path = ex.getRequestURI().getPath();
+        LOG.debug("request {}: {} {}", id, method, path);
+        checkAuth(ex);
+        switch (path) {
+            case MODELS_PATH -> {
+                requireMethod(method, "GET", path);
+                models(ex);
+            }
+            case CHAT_PATH -> {
+                requireMethod(method, "POST", path);
+                chat(ex, id);
+            }
+            default -> throw new ApiError(404, "Unknown request URL: " + method + " " + path,
+                    "invalid_request_error", null, "unknown_url");
         }
     }
 
@@ -522,7 +530,11 @@ public final class ChatServer implements AutoCloseable {
                 + "]";
     }
 
-    /** Builder: 127.0.0.1:8080, no token, 1 MiB request limit, 8 worker threads. */
+    /**
+     * Builder: 127.0.0.1:8080, no token, 1 MiB request limit, 8 worker threads.
+     *
+     * <p>Thread-safety: not thread-safe; use from one thread.
+     */
     public static final class Builder {
         private final ChatBackend backend;
         private String host = "127.0.0.1";

@@ -121,6 +121,36 @@ class ClientServerTest {
     }
 
     @Test
+    void pooledConnectionsStayUsableAcrossManyRequests() throws Exception {
+        // Without retries, any request that lands on a connection spoiled by an earlier exchange fails.
+        OpenAiChatGenerator g = client();
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<Integer>> done = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                int thread = t;
+                done.add(pool.submit(() -> {
+                    for (int i = 0; i < 20; i++) {
+                        String q = "t" + thread + " r" + i;
+                        TokenListener l = i % 2 == 0 ? piece -> { } : TokenListener.NONE;
+                        assertEquals("echo: " + q, g.generate(List.of(ChatMessage.user(q)),
+                                GenerationOptions.greedy(8), l).text());
+                    }
+                    return 20;
+                }));
+            }
+            int total = 0;
+            for (Future<Integer> f : done) {
+                total += f.get(25, TimeUnit.SECONDS);
+            }
+            assertEquals(160, total);
+            assertEquals(160, fake.calls());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void evidenceIsReturnedInBothModes() throws Exception {
         Chunk c = new Chunk("doc-1#0", "doc-1", "Paris is the capital.", 10, 31, 5);
         ChatBackend backend = new ChatBackend() {
@@ -173,6 +203,54 @@ class ClientServerTest {
             assertEquals(12, events.get(3).at("/usage/prompt_tokens").asInt());
             assertEquals(0, events.get(3).get("choices").size());
         }
+    }
+
+    @Test
+    void clientCancellingMidStreamStopsTheBackendAndTheServerKeepsServing() throws Exception {
+        CountDownLatch backendCancelled = new CountDownLatch(1);
+        ChatBackend slow = new ChatBackend() {
+            @Override
+            public BackendAnswer answer(List<ChatMessage> messages, GenerationOptions options,
+                    TokenListener listener) {
+                try {
+                    for (int i = 0; i < 400; i++) {
+                        if (options.cancellation().isCancelled()) {
+                            backendCancelled.countDown();
+                            options.cancellation().throwIfCancelled("slow backend");
+                        }
+                        listener.onText("w" + i + " ");
+                        Thread.sleep(25);
+                    }
+                } catch (dev.memorag.CancelledException e) {
+                    backendCancelled.countDown();
+                    throw e;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return new BackendAnswer("never", FinishReason.STOP, TokenUsage.ZERO, List.of());
+            }
+
+            @Override
+            public String modelId() {
+                return "slow";
+            }
+        };
+        try (ChatServer s = ChatServer.builder(slow).port(0).start()) {
+            OpenAiChatGenerator g = OpenAiChatGenerator.compatible(s.baseUri().toString()).model("slow")
+                    .retryPolicy(RetryPolicy.none()).build();
+            dev.memorag.api.CancellationToken token = new dev.memorag.api.CancellationToken();
+            List<String> seen = new ArrayList<>();
+            org.junit.jupiter.api.Assertions.assertThrows(dev.memorag.CancelledException.class,
+                    () -> g.generate(List.of(ChatMessage.user("go")),
+                            GenerationOptions.builder().maxNewTokens(5).cancellation(token).build(), piece -> {
+                                seen.add(piece);
+                                token.cancel();
+                            }));
+            assertEquals(List.of("w0 "), seen);
+            assertTrue(backendCancelled.await(10, TimeUnit.SECONDS), "backend never saw the disconnect");
+        }
+        assertEquals("echo: still here", client().generate(List.of(ChatMessage.user("still here")),
+                GenerationOptions.greedy(5)).text());
     }
 
     @Test

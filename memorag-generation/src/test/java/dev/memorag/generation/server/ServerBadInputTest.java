@@ -119,6 +119,45 @@ class ServerBadInputTest {
     }
 
     @Test
+    void backendFailuresAre500sAndTheServerKeepsServing() throws Exception {
+        ChatBackend flaky = new ChatBackend() {
+            @Override
+            public BackendAnswer answer(java.util.List<dev.memorag.api.ChatMessage> messages,
+                    dev.memorag.api.GenerationOptions options, dev.memorag.api.TokenListener listener) {
+                String q = messages.get(0).content();
+                if (q.equals("bug")) {
+                    throw new IllegalStateException("a bug");
+                }
+                if (q.equals("bad")) {
+                    throw new InvalidInputException("question too long for the memory");
+                }
+                throw new dev.memorag.GenerationException("upstream down", 503, true, null);
+            }
+
+            @Override
+            public String modelId() {
+                return "flaky";
+            }
+        };
+        try (ChatServer s = ChatServer.builder(flaky).port(0).start()) {
+            java.util.function.Function<String, HttpResponse<String>> ask = q -> {
+                try {
+                    return http.send(ClientServerTest.post(s.baseUri(),
+                            "{\"messages\":[{\"role\":\"user\",\"content\":\"" + q + "\"}]}"),
+                            HttpResponse.BodyHandlers.ofString());
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            };
+            assertEquals("backend_error", error(ask.apply("down"), 500).get("code").asText());
+            assertEquals("internal_error", error(ask.apply("bug"), 500).get("code").asText());
+            JsonNode bad = error(ask.apply("bad"), 400);
+            assertTrue(bad.get("message").asText().contains("question too long"));
+        }
+        assertStillServing();
+    }
+
+    @Test
     void builderRejectsBadSettings() {
         InvalidInputException e = org.junit.jupiter.api.Assertions.assertThrows(InvalidInputException.class,
                 () -> ChatServer.builder(GeneratorBackend.of(new FakeGenerator(), "m")).port(70000).start());
