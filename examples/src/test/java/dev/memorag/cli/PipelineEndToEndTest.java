@@ -213,4 +213,22 @@ class PipelineEndToEndTest {
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
     }
+
+    @Test
+    void chineseTextGetsTheChineseEmbedderAndLargeChunksOffline() throws IOException {
+        String zh = Files.readString(dev.memorag.testing.TestData.path("text/multifieldqa_zh_excerpt.txt"));
+        Path save = tmp.resolve("zh.memory");
+        try (MemoRAG rag = MemoRAG.builder().build()) {
+            rag.memorize(zh, save);
+            assertEquals(dev.memorag.api.Language.ZH, rag.language());
+            assertEquals("bge-small-zh-v1.5-q", rag.describe().get("embedder"));
+            assertEquals("2048", rag.describe().get("chunk_tokens"));
+        }
+        try (MemoRAG rag = MemoRAG.load(save)) {
+            Recollection r = rag.recall("全国美国文学研究会的调研报告是什么时候完成的？", QueryOptions.DEFAULTS);
+            assertEquals(List.of(), r.clues(), "no memory model: the question alone retrieves");
+            assertFalse(r.evidence().isEmpty());
+            assertTrue(r.evidence().get(0).chunk().text().contains("调研报告"), r.evidence().get(0).chunk().text());
+        }
+    }
 }
