@@ -138,6 +138,14 @@ class PipelineEndToEndTest {
     }
 
     @Test
+    void liteReferenceResolvesToAGistMemoryThatAnswers() {
+        try (MemoRAG rag = MemoRAG.lite(plain.toString()).build()) {
+            assertTrue(rag.describe().get("memory_model").startsWith("gist:"), rag.describe().toString());
+            assertTrue(rag.hasGenerator(), "Lite's chat model answers by default");
+        }
+    }
+
+    @Test
     void liteGistMemoryRoundTrips() {
         Path save = tmp.resolve("lite.memory");
         QueryOptions opts = QueryOptions.builder().clueTokens(8).answerTokens(8).hits(1).build();
