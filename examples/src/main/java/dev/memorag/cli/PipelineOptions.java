@@ -80,10 +80,7 @@ final class PipelineOptions {
             b.embedder(embedder);
         }
         if (generator != null) {
-            b.generator(generator);
-            if (generator instanceof LocalGenerator local) {
-                b.generatorTokenCounter(local.tokenizer());
-            }
+            useGenerator(b, generator);
         }
         if (index != null) {
             b.chunkIndex(index);
@@ -99,6 +96,15 @@ final class PipelineOptions {
         }
         if (beaconRatio != null) {
             b.beaconRatio(beaconRatio);
+        }
+        return b;
+    }
+
+    /** Sets {@code generator} on {@code b}; a local model's own tokenizer then measures prompts for fitting. */
+    static MemoRAG.Builder useGenerator(MemoRAG.Builder b, Generator generator) {
+        b.generator(generator);
+        if (generator instanceof LocalGenerator local) {
+            b.generatorTokenCounter(local.tokenizer());
         }
         return b;
     }
