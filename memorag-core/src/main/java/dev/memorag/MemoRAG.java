@@ -877,8 +877,11 @@ public final class MemoRAG implements AutoCloseable {
 
     private void requireMemory(TaskType task) {
         if (memory == null) {
-            throw new StateException(task + " needs a memory model, and none is configured (builder.memoryModel, "
-                    + "CLI --memory-model); TaskType.RAG works without one");
+            throw new StateException(task + " needs a memory model, and "
+                    + (saveDir == null ? "none is configured (builder.memoryModel, CLI --memory-model)"
+                            : "the memory in " + saveDir + " was built without one (memorise again with a memory "
+                            + "model, CLI: memorize --memory-model REF)")
+                    + "; TaskType.RAG (CLI: --task rag) works without one");
         }
         if (!memory.hasMemory()) {
             throw new StateException("memory model " + memory.id() + " holds no memory: memorize or load first");
