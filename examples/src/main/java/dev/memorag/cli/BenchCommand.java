@@ -9,9 +9,11 @@ import picocli.CommandLine.Command;
             // Register bench subcommands here, one per line.
             BenchEmbedCommand.class,
             BenchIndexCommand.class,
+            BenchMemoryCommand.class,
             BenchPprCommand.class,
             LlmBenchCommand.class,
             MakeModelCommand.class,
+            PipelineBenchCommand.class,
         })
 public final class BenchCommand implements Runnable {
     @CommandLine.Spec

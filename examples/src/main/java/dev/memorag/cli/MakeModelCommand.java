@@ -1,5 +1,6 @@
 package dev.memorag.cli;
 
+import dev.memorag.memory.beacon.BeaconCheckpoint;
 import dev.memorag.memory.lm.ModelFamily;
 import dev.memorag.memory.lm.RandomCheckpoint;
 import java.nio.file.Path;
@@ -27,14 +28,27 @@ public final class MakeModelCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1234", description = "Random seed (default ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--beacon-ratio", description = "Also write Activation-Beacon weights and config with this "
+            + "compression ratio (a beacon memory model).")
+    Integer beaconRatio;
+
+    @Option(names = "--beacon-window", defaultValue = "2048",
+            description = "beacon_window = beacon_stride of the beacon variant (default ${DEFAULT-VALUE}).")
+    int beaconWindow;
+
     @Override
     public Integer call() {
         ModelFamily f = ModelFamily.fromModelType(family, "--family");
         long t0 = System.nanoTime();
         long params = RandomCheckpoint.write(out, f, RandomCheckpoint.Shape.parse(shape), seed);
+        if (beaconRatio != null) {
+            BeaconCheckpoint.addBeacon(out, beaconRatio, beaconWindow, seed + 1);
+        }
         spec.commandLine().getOut().printf("{\"out\":\"%s\",\"family\":\"%s\",\"shape\":\"%s\",\"seed\":%d,"
-                + "\"parameters\":%d,\"seconds\":%.1f}%n", out.toString().replace("\\", "\\\\").replace("\"", "\\\""),
-                f.modelType(), shape, seed, params, (System.nanoTime() - t0) / 1e9);
+                + "\"parameters\":%d,%s\"seconds\":%.1f}%n", out.toString().replace("\\", "\\\\").replace("\"", "\\\""),
+                f.modelType(), shape, seed, params, beaconRatio == null ? ""
+                        : "\"beacon_ratio\":" + beaconRatio + ",\"beacon_window\":" + beaconWindow + ",",
+                (System.nanoTime() - t0) / 1e9);
         return 0;
     }
 }

@@ -10,11 +10,17 @@ import picocli.CommandLine.Command;
         description = "Memory-augmented retrieval-augmented generation on the JVM.",
         subcommands = {
             // Register subcommands here, one per line, keeping the list sorted by class name.
+            AskCommand.class,
             BenchCommand.class,
+            DemoCommand.class,
             EvalCommand.class,
             LmCommand.class,
+            MemorizeCommand.class,
+            MemoryCommand.class,
             ModelsCommand.class,
+            RecallCommand.class,
             ServeCommand.class,
+            SummarizeCommand.class,
         })
 public final class MemoragCli implements Runnable {
 

@@ -1,7 +1,9 @@
 package dev.memorag.cli;
 
 import dev.memorag.InvalidInputException;
+import dev.memorag.MemoRAG;
 import dev.memorag.api.Generator;
+import dev.memorag.generation.server.ChatBackend;
 import dev.memorag.generation.server.ChatServer;
 import dev.memorag.generation.server.GeneratorBackend;
 import dev.memorag.spi.ProviderOptions;
@@ -16,8 +18,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code memorag serve}: an OpenAI-compatible chat-completions server on the JDK's HTTP server. Until the pipeline
- * facade exists it serves a generator given with {@code --generator}; {@code --save} is refused with a clear error.
+ * {@code memorag serve}: an OpenAI-compatible chat-completions server on the JDK's HTTP server. With {@code --save} it
+ * answers through the MemoRAG pipeline over that save directory (evidence in the extra {@code evidence} field; the
+ * optional {@code --generator} writes the answers); with only {@code --generator} it serves that generator.
  *
  * <p>Thread-safety: one instance per command-line invocation.
  */
@@ -65,35 +68,52 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        if (save != null) {
-            throw new InvalidInputException("memorag serve --save " + save + ": answering over a save directory needs "
-                    + "the MemoRAG pipeline, which this build does not include yet; serve a generator with "
-                    + "--generator REF instead");
-        }
-        if (generator == null) {
-            throw new InvalidInputException("memorag serve: nothing to serve; give --generator REF (for example "
-                    + "openai:gpt-4o-mini or http://127.0.0.1:8000/v1#MODEL)");
+        if (save == null && generator == null) {
+            throw new InvalidInputException("memorag serve: nothing to serve; give --save DIR (a memorised corpus) "
+                    + "and/or --generator REF (for example openai:gpt-4o-mini or http://127.0.0.1:8000/v1#MODEL)");
         }
         String bearer = token != null ? token : System.getenv(TOKEN_ENV);
-        Generator g = Providers.generator(generator, new ProviderOptions(generatorOptions));
+        Generator g = generator == null ? null : Providers.generator(generator, new ProviderOptions(generatorOptions));
+        MemoRAG rag = null;
         ChatServer server;
         try {
-            server = ChatServer.builder(GeneratorBackend.of(g, modelId != null ? modelId : g.id())).host(host)
-                    .port(port).bearerToken(bearer).maxRequestBytes(maxRequestBytes).threads(threads).start();
+            ChatBackend backend;
+            if (save != null) {
+                rag = (g == null ? MemoRAG.builder() : PipelineOptions.useGenerator(MemoRAG.builder(), g)).load(save);
+                backend = new PipelineChatBackend(rag, modelId != null ? modelId : "memorag:" + save.getFileName());
+            } else {
+                backend = GeneratorBackend.of(g, modelId != null ? modelId : g.id());
+            }
+            server = ChatServer.builder(backend).host(host).port(port).bearerToken(bearer)
+                    .maxRequestBytes(maxRequestBytes).threads(threads).start();
         } catch (RuntimeException e) {
-            g.close();
+            closeAll(rag, g);
             throw e;
         }
+        MemoRAG pipeline = rag;
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
-            g.close();
+            closeAll(pipeline, g);
             stopped.countDown();
         }, "memorag-serve-shutdown"));
-        spec.commandLine().getOut().println("memorag serve: " + g.id() + " at " + server.baseUri()
+        String what = save != null ? "memory " + save : g.id();
+        spec.commandLine().getOut().println("memorag serve: " + what + " at " + server.baseUri()
                 + (bearer == null ? "" : " (bearer token required)") + "; Ctrl-C to stop");
         spec.commandLine().getOut().flush();
         stopped.await();
         return 0;
+    }
+
+    private static void closeAll(MemoRAG rag, Generator g) {
+        try {
+            if (rag != null) {
+                rag.close();
+            }
+        } finally {
+            if (g != null) {
+                g.close();
+            }
+        }
     }
 }

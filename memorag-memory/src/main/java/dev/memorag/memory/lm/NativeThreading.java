@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safety: thread-safe (runs once).
  */
-final class NativeThreading {
+public final class NativeThreading {
     private static final Logger LOG = LoggerFactory.getLogger(NativeThreading.class);
     private static final AtomicBoolean DONE = new AtomicBoolean();
 
@@ -30,7 +30,7 @@ final class NativeThreading {
         int setenv(String name, String value, int overwrite);
     }
 
-    static void configureBeforeEngineLoad() {
+    public static void configureBeforeEngineLoad() {
         if (!DONE.compareAndSet(false, true)) {
             return;
         }

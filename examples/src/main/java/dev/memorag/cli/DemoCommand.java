@@ -1,0 +1,171 @@
+package dev.memorag.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.memorag.InvalidInputException;
+import dev.memorag.MemoRAG;
+import dev.memorag.MemoRagException;
+import dev.memorag.api.Document;
+import dev.memorag.api.TaskType;
+import dev.memorag.pipeline.MemorizeMode;
+import dev.memorag.pipeline.QueryOptions;
+import dev.memorag.pipeline.QueryResult;
+import dev.memorag.pipeline.Recollection;
+import dev.memorag.text.Cl100kTokenCounter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code memorag demo}: memorises a public-domain book bundled with the tool (Alice's Adventures in Wonderland,
+ * Project Gutenberg #11) with the offline default stack, saves it, reloads it and answers a question. Without a
+ * generative model it says so and prints the retrieved evidence instead of an answer.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Memorise a bundled book, save, reload and answer a question about it.")
+final class DemoCommand implements Callable<Integer> {
+    static final String BOOK = "/dev/memorag/demo/pg11_alice.txt";
+    static final String DEFAULT_QUESTION = "What was written on the little bottle that Alice found on the table?";
+
+    @Option(names = "--question", paramLabel = "TEXT", description = "The question (default: \"" + DEFAULT_QUESTION
+            + "\").")
+    String question = DEFAULT_QUESTION;
+
+    @Option(names = "--save", paramLabel = "DIR",
+            description = "Keep the save here (default: a temporary directory, deleted afterwards).")
+    Path save;
+
+    @Option(names = "--replace", description = "Overwrite --save if it already holds a memory.")
+    boolean replace;
+
+    @Option(names = "--json", description = "Print a JSON report.")
+    boolean json;
+
+    @Mixin
+    PipelineOptions options;
+
+    @Override
+    public Integer call() throws IOException {
+        String text = readBook();
+        Path dir = save;
+        Path tmp = null;
+        if (dir == null) {
+            tmp = Files.createTempDirectory("memorag-demo");
+            dir = tmp.resolve("alice.memory");
+        }
+        try {
+            return run(text, dir);
+        } finally {
+            if (tmp != null) {
+                deleteTree(tmp);
+            }
+        }
+    }
+
+    private int run(String text, Path dir) {
+        ProgressBar progress = options.progressBar();
+        long tokens = Cl100kTokenCounter.INSTANCE.count(text);
+        say("Memorising \"Alice's Adventures in Wonderland\" (Project Gutenberg #11, public domain): %,d characters, "
+                + "%,d tokens.", text.length(), tokens);
+        long t0 = System.nanoTime();
+        int chunks;
+        java.util.Map<String, String> components;
+        try (MemoRAG rag = options.builder(progress, null).build()) {
+            rag.memorize(java.util.List.of(new Document("alice", text)), dir,
+                    replace ? MemorizeMode.REPLACE : MemorizeMode.FAIL_IF_PRESENT);
+            chunks = rag.chunks().size();
+            components = rag.describe();
+        }
+        double memorizeSeconds = (System.nanoTime() - t0) / 1e9;
+        progress.finish();
+        say("Memorised and saved to %s in %.1f s (%,.0f tokens/s, %d chunks).", dir, memorizeSeconds,
+                tokens / memorizeSeconds, chunks);
+        say("Components: %s", components);
+
+        long t1 = System.nanoTime();
+        try (SavedPipeline saved = SavedPipeline.open(dir, options, progress)) {
+            double loadSeconds = (System.nanoTime() - t1) / 1e9;
+            progress.finish();
+            say("Reloaded in %.2f s (%.0fx faster than memorising).", loadSeconds, memorizeSeconds / loadSeconds);
+            MemoRAG rag = saved.rag;
+            ObjectNode report = PipelineOutput.object();
+            report.put("book", "pg11_alice.txt");
+            report.put("tokens", tokens);
+            report.put("chunks", chunks);
+            report.put("memorize_seconds", memorizeSeconds);
+            report.put("memorize_tokens_per_second", tokens / memorizeSeconds);
+            report.put("load_seconds", loadSeconds);
+            report.set("components", PipelineOutput.components(rag.describe()));
+            report.put("question", question);
+            say("%nQuestion: %s", question);
+            if (rag.hasGenerator()) {
+                TaskType task = rag.memoryStats() != null ? TaskType.MEMORY_QA : TaskType.RAG;
+                QueryResult r = rag.ask(question, task, QueryOptions.DEFAULTS, piece -> { });
+                report.set("result", PipelineOutput.answer(r));
+                if (!json) {
+                    System.out.println("Answer (" + task + "): " + r.answer().text());
+                    System.out.println();
+                    System.out.println("Evidence:");
+                    PipelineOutput.printEvidence(System.out, r.answer().evidence());
+                    PipelineOutput.printTimings(System.out, r.answer().timings());
+                }
+            } else {
+                Recollection r = rag.recall(question, QueryOptions.DEFAULTS);
+                report.put("answer", (String) null);
+                report.put("note", "no generative model configured");
+                report.set("result", PipelineOutput.recollection(r));
+                if (!json) {
+                    System.out.println((rag.memoryStats() == null ? "No generative model is configured"
+                            : "The memory model cannot write answers itself and no generator is configured")
+                            + ", so there is no answer. Pass --memory-model REF and/or --generator REF, or set "
+                            + "OPENAI_API_KEY or OPENAI_BASE_URL, to run the full pipeline.");
+                    if (!r.clues().isEmpty()) {
+                        System.out.println("Clues from the memory:");
+                        r.clues().forEach(c -> System.out.println("  " + c));
+                    }
+                    System.out.println("These are the passages retrieved for the question (the evidence an answer "
+                            + "would be based on):");
+                    System.out.println();
+                    PipelineOutput.printEvidence(System.out, r.evidence());
+                    PipelineOutput.printTimings(System.out, r.timings());
+                }
+            }
+            if (json) {
+                PipelineOutput.print(System.out, report);
+            }
+        }
+        return 0;
+    }
+
+    /** Human-readable progress lines go to stdout, or to stderr when stdout carries JSON. */
+    private void say(String format, Object... args) {
+        (json ? System.err : System.out).println(String.format(Locale.ROOT, format, args));
+    }
+
+    static String readBook() {
+        try (InputStream in = DemoCommand.class.getResourceAsStream(BOOK)) {
+            if (in == null) {
+                throw new InvalidInputException("bundled book " + BOOK + " is missing from the class path");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new MemoRagException("cannot read bundled book " + BOOK + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

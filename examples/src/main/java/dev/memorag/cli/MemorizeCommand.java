@@ -1,0 +1,96 @@
+package dev.memorag.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.memorag.MemoRAG;
+import dev.memorag.api.Document;
+import dev.memorag.api.MemoryStats;
+import dev.memorag.pipeline.MemorizeMode;
+import dev.memorag.pipeline.TextInputs;
+import dev.memorag.text.Cl100kTokenCounter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code memorag memorize FILE... --save DIR}: chunk, index and memorise text files, then save. */
+@Command(name = "memorize", mixinStandardHelpOptions = true,
+        description = "Memorise UTF-8 text files (one document each) into a save directory.")
+final class MemorizeCommand implements Callable<Integer> {
+    @Parameters(arity = "1..*", paramLabel = "FILE", description = "UTF-8 text files; the file name is the document id.")
+    List<Path> files;
+
+    @Option(names = "--save", required = true, paramLabel = "DIR", description = "Save directory.")
+    Path save;
+
+    @Option(names = "--replace", description = "Overwrite a save directory that already holds a memory.")
+    boolean replace;
+
+    @Option(names = "--json", description = "Print a JSON report.")
+    boolean json;
+
+    @Mixin
+    PipelineOptions options;
+
+    @Override
+    public Integer call() {
+        List<Document> docs = readDocuments(files);
+        ProgressBar progress = options.progressBar();
+        long t0 = System.nanoTime();
+        try (MemoRAG rag = options.builder(progress, null).build()) {
+            rag.memorize(docs, save, replace ? MemorizeMode.REPLACE : MemorizeMode.FAIL_IF_PRESENT);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            progress.finish();
+            long tokens = docs.stream().mapToLong(d -> Cl100kTokenCounter.INSTANCE.count(d.text())).sum();
+            ObjectNode n = PipelineOutput.object();
+            n.put("save", save.toString());
+            n.put("documents", docs.size());
+            n.put("chunks", rag.chunks().size());
+            n.put("tokens", tokens);
+            n.put("seconds", seconds);
+            n.put("tokens_per_second", tokens / seconds);
+            n.set("components", PipelineOutput.components(rag.describe()));
+            MemoryStats stats = rag.memoryStats();
+            if (stats != null) {
+                n.set("memory", PipelineOutput.memoryStats(stats));
+            }
+            if (json) {
+                PipelineOutput.print(System.out, n);
+            } else {
+                System.out.printf(Locale.ROOT, "memorised %d document(s), %,d tokens, %,d chunks in %.1f s "
+                        + "(%,.0f tokens/s) into %s%n", docs.size(), tokens, rag.chunks().size(), seconds,
+                        tokens / seconds, save);
+                System.out.println("components: " + rag.describe());
+                if (stats == null) {
+                    System.out.println("no memory model configured: the save supports retrieval (ask --task rag) "
+                            + "only; add --memory-model for the memory tasks");
+                }
+            }
+        }
+        return 0;
+    }
+
+    /** One document per file, id = file name (or the path when two files share a name); strict UTF-8. */
+    static List<Document> readDocuments(List<Path> files) {
+        Set<String> names = new HashSet<>();
+        Set<String> duplicates = new HashSet<>();
+        for (Path f : files) {
+            if (!names.add(String.valueOf(f.getFileName()))) {
+                duplicates.add(String.valueOf(f.getFileName()));
+            }
+        }
+        List<Document> docs = new ArrayList<>();
+        for (Path f : files) {
+            String name = String.valueOf(f.getFileName());
+            String id = duplicates.contains(name) ? f.toString() : name;
+            docs.add(new Document(id, TextInputs.readUtf8(f)));
+        }
+        return docs;
+    }
+}

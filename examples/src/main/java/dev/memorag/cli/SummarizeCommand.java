@@ -1,0 +1,27 @@
+package dev.memorag.cli;
+
+import dev.memorag.api.TaskType;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+
+/** {@code memorag summarize DIR}: key points from the memory retrieve evidence; the generator summarises it. */
+@Command(name = "summarize", mixinStandardHelpOptions = true,
+        description = "Summarise the text held in a save directory.")
+final class SummarizeCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "DIR", description = "Save directory.")
+    Path dir;
+
+    @Mixin
+    AskCommand.QueryFlags flags;
+
+    @Mixin
+    PipelineOptions options;
+
+    @Override
+    public Integer call() {
+        return AskCommand.run(dir, "", TaskType.SUMMARIZE, flags, options);
+    }
+}

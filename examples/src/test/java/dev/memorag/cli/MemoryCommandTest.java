@@ -1,0 +1,67 @@
+package dev.memorag.cli;
+
+import static dev.memorag.cli.LmCommandTest.run;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.memorag.testing.TestData;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MemoryCommandTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    private static String ids(JsonNode n) {
+        List<String> out = new ArrayList<>();
+        n.forEach(x -> out.add(x.asText()));
+        return String.join(",", out);
+    }
+
+    @Test
+    void traceReproducesTheBeaconGolden() throws Exception {
+        Path model = TestData.path("golden/memorag-beacon-qwen2");
+        JsonNode g = JSON.readTree(model.resolve("golden.json").toFile());
+        String[] r = run("memory", "trace", "--model", model.toString(), "--context-ids", ids(g.get("context_ids")),
+                "--query-ids", ids(g.get("query_ids")), "--max-new-tokens", "8", "--json");
+        assertEquals("0", r[0], r[2]);
+        JsonNode out = JSON.readTree(r[1]);
+        assertEquals(g.at("/generate/new_tokens"), out.get("new_tokens"));
+        for (JsonNode l : out.at("/after_memorize/per_layer")) {
+            assertEquals(List.of(0, 24, 5), List.of(l.get("sink").asInt(), l.get("beacon").asInt(),
+                    l.get("raw").asInt()));
+        }
+        for (JsonNode l : out.at("/after_generate/per_layer")) {
+            assertEquals(List.of(0, 28, 6), List.of(l.get("sink").asInt(), l.get("beacon").asInt(),
+                    l.get("raw").asInt()));
+        }
+    }
+
+    @Test
+    void makeBeaconModelThenBenchMemory() throws Exception {
+        Path model = dir.resolve("tiny-beacon");
+        String[] r = run("bench", "make-model", "--shape", "tiny", "--out", model.toString(), "--beacon-ratio", "4",
+                "--beacon-window", "16");
+        assertEquals("0", r[0], r[2]);
+        assertTrue(Files.exists(model.resolve("beacon.safetensors")));
+        r = run("bench", "memory", "--model", model.toString(), "--tokens", "200", "--json");
+        assertEquals("0", r[0], r[2]);
+        JsonNode out = JSON.readTree(r[1]);
+        // 12 full windows x 4 beacons + an 8-token tail with 2 beacons
+        assertEquals(48 + 10, out.get("kv_entries_per_layer").asInt());
+        assertEquals(58L * 2 * 2 * 2 * 16 * 4, out.get("kv_bytes").asLong());
+        assertTrue(out.get("save_bytes").asLong() > out.get("kv_bytes").asLong());
+        assertTrue(out.get("peak_rss_bytes").asLong() > 0);
+        r = run("bench", "memory", "--model", model.toString(), "--tokens", "0");
+        assertEquals("1", r[0]);
+        assertTrue(r[2].contains("--tokens must be > 0"), r[2]);
+    }
+}

@@ -1,0 +1,101 @@
+package dev.memorag.pipeline;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.memorag.InvalidInputException;
+import dev.memorag.api.ChunkIndexKind;
+import dev.memorag.api.Document;
+import dev.memorag.api.Language;
+import dev.memorag.api.MemoryStats;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The pipeline's own descriptor, {@code pipeline.json} in a save directory: what was memorised and with which
+ * components, so that {@code MemoRAG.load} can rebuild the pipeline. Written next to the save directory's manifest,
+ * which checksums it like every other file.
+ *
+ * <p>Thread-safety: immutable.
+ *
+ * @param format always {@value #FORMAT}
+ * @param version descriptor version; loading accepts only {@value #VERSION}
+ * @param language language of the memorised text
+ * @param chunkTokens retrieval chunk size in tokens
+ * @param indexKind kind of the saved chunk index
+ * @param indexDescription the index's own description
+ * @param embedderReference the reference the embedder was created from (null when given as an instance)
+ * @param embedderId the embedder's id
+ * @param embedderDimension vector dimension
+ * @param memoryModelReference the reference the memory model was created from (null when given as an instance or
+ *     absent)
+ * @param memoryModelId the memory model's id, or null when memorised without one
+ * @param memoryStats the memory's statistics, or null
+ * @param chunkCount chunks in the index
+ * @param documents the memorised documents, in memory order
+ */
+public record PipelineDescriptor(
+        @JsonProperty("format") String format,
+        @JsonProperty("version") int version,
+        @JsonProperty("language") Language language,
+        @JsonProperty("chunk_tokens") int chunkTokens,
+        @JsonProperty("index_kind") ChunkIndexKind indexKind,
+        @JsonProperty("index_description") String indexDescription,
+        @JsonProperty("embedder_reference") String embedderReference,
+        @JsonProperty("embedder_id") String embedderId,
+        @JsonProperty("embedder_dimension") int embedderDimension,
+        @JsonProperty("memory_model_reference") String memoryModelReference,
+        @JsonProperty("memory_model_id") String memoryModelId,
+        @JsonProperty("memory_stats") MemoryStats memoryStats,
+        @JsonProperty("chunk_count") int chunkCount,
+        @JsonProperty("documents") List<DocumentInfo> documents) {
+
+    /** The descriptor's format name. */
+    public static final String FORMAT = "memorag-pipeline";
+    /** The only descriptor version this library reads and writes. */
+    public static final int VERSION = 1;
+
+    public PipelineDescriptor {
+        Objects.requireNonNull(format, "format");
+        Objects.requireNonNull(language, "language");
+        Objects.requireNonNull(indexKind, "indexKind");
+        Objects.requireNonNull(embedderId, "embedderId");
+        documents = List.copyOf(Objects.requireNonNull(documents, "documents"));
+        if (chunkTokens <= 0) {
+            throw new InvalidInputException("pipeline descriptor: chunk_tokens must be > 0, was " + chunkTokens);
+        }
+    }
+
+    /** Per-document metadata kept in the descriptor (texts are stored separately). */
+    public static List<DocumentInfo> documentInfos(List<Document> docs) {
+        return docs.stream().map(d -> new DocumentInfo(d.id(), d.text().length(), sha256(d.text()))).toList();
+    }
+
+    static String sha256(String text) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            return HexFormat.of().formatHex(md.digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 missing from the JDK", e);
+        }
+    }
+
+    /**
+     * One memorised document.
+     *
+     * <p>Thread-safety: immutable.
+     *
+     * @param id document id
+     * @param chars length in UTF-16 characters
+     * @param sha256 hex SHA-256 of the UTF-8 text
+     */
+    public record DocumentInfo(@JsonProperty("id") String id, @JsonProperty("chars") int chars,
+            @JsonProperty("sha256") String sha256) {
+        public DocumentInfo {
+            Objects.requireNonNull(id, "id");
+            Objects.requireNonNull(sha256, "sha256");
+        }
+    }
+}

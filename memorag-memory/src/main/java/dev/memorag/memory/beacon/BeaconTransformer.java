@@ -1,0 +1,875 @@
+package dev.memorag.memory.beacon;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import dev.memorag.CancelledException;
+import dev.memorag.InvalidInputException;
+import dev.memorag.ModelException;
+import dev.memorag.StateException;
+import dev.memorag.api.GenerationOptions;
+import dev.memorag.memory.lm.ModelConfig;
+import dev.memorag.memory.lm.NativeThreading;
+import dev.memorag.memory.lm.Sampler;
+import dev.memorag.memory.state.Cursors;
+import dev.memorag.memory.state.KvTensor;
+import dev.memorag.memory.state.LayerKv;
+import dev.memorag.memory.state.MemoryState;
+import dev.memorag.memory.state.ModelFingerprint;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.function.IntPredicate;
+
+/**
+ * A decoder LLM with Activation-Beacon KV compression (MemoRAG's memory model), on DJL's PyTorch engine, CPU, float32.
+ *
+ * <p>Raw tokens are read in windows of {@code beacon_window}; one beacon token (id {@code vocab_size}) is
+ * interleaved after every {@code r} raw tokens, the interleave remainder carrying over between calls. Beacon positions
+ * use the beacon embedding and the {@code beacon_{q,k,v}_proj} weights. Keys are cached before RoPE and every step
+ * re-applies RoPE to {@code [memory; chunk]} with positions {@code 0..mem+chunk-1}; the mask shows all memory and is
+ * causal within the chunk. When a window fills, only its beacons' K/V are kept; a partial window stays as raw memory
+ * until later input (a query, generated tokens) fills it. Logits at beacon positions are dropped.
+ *
+ * <p>Thread-safety: not thread-safe; callers serialise access ({@link BeaconMemoryModel} does).
+ */
+public final class BeaconTransformer implements AutoCloseable {
+    private final BeaconConfig config;
+    private final boolean compress;
+    private final NDManager manager;
+    private final BeaconWeights weights;
+    private final float[] invFreq;
+    private final float ropeScale;
+    private final int group;
+    private final float scale;
+    private State state;
+    private State snapshot;
+    private StepListener listener = StepListener.NONE;
+    private boolean closed;
+
+    /** Receives a {@link StepTrace} after every beacon step; called on the thread that feeds the model. */
+    @FunctionalInterface
+    public interface StepListener {
+        /** Ignores every step. */
+        StepListener NONE = t -> { };
+
+        void onStep(StepTrace trace);
+    }
+
+    private BeaconTransformer(BeaconConfig config, Path dir, boolean compress) {
+        this.config = config;
+        this.compress = compress;
+        // OpenMP workers must sleep rather than spin on shared cores; only effective before PyTorch first loads
+        NativeThreading.configureBeforeEngineLoad();
+        this.manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
+        try {
+            this.weights = new BeaconWeights(config, dir, manager, compress);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+        invFreq = config.base().ropeScaling().inverseFrequencies(config.headDim(), config.base().ropeTheta());
+        ropeScale = config.base().ropeScaling().attentionScaling();
+        group = config.heads() / config.kvHeads();
+        scale = (float) (1.0 / Math.sqrt(config.headDim()));
+        state = new State(config.layers(), config.ratioSeed());
+    }
+
+    /**
+     * Loads a beacon checkpoint directory ({@code config.json} with {@code beacon_*} keys and safetensors weights).
+     *
+     * @param ratio compression-ratio override (MemoRAG's {@code beacon_ratio}), or null for the config's ratios
+     */
+    public static BeaconTransformer load(Path dir, Integer ratio) {
+        BeaconConfig c = BeaconConfig.load(dir);
+        if (ratio != null) {
+            c = c.withRatio(ratio);
+        }
+        return load(dir, c);
+    }
+
+    /** Loads the weights of {@code dir} under an explicit configuration. */
+    public static BeaconTransformer load(Path dir, BeaconConfig config) {
+        return new BeaconTransformer(config, dir, true);
+    }
+
+    /**
+     * Loads any supported decoder checkpoint as an uncompressed memory: every token's K/V is kept (a long-context
+     * LLM's full KV cache), read in chunks of {@code chunk} tokens so activations stay bounded.
+     */
+    public static BeaconTransformer loadFullKv(Path dir, int chunk) {
+        ModelConfig base = ModelConfig.load(dir);
+        BeaconConfig c = new BeaconConfig(base, chunk, chunk, List.of(1), "step-random", 0, Set.of(),
+                BeaconConfig.DEFAULT_RATIO_SEED);
+        return new BeaconTransformer(c, dir, false);
+    }
+
+    /** Whether this model compresses (beacon) or keeps the full KV cache. */
+    public boolean compresses() {
+        return compress;
+    }
+
+    public BeaconConfig config() {
+        return config;
+    }
+
+    /** Installs a listener called after every step (tracing). */
+    public void setStepListener(StepListener l) {
+        listener = l == null ? StepListener.NONE : l;
+    }
+
+    /** The fingerprint saved states must match. */
+    public ModelFingerprint fingerprint() {
+        return new ModelFingerprint(compress ? "beacon" : "full-kv", config.layers(), config.kvHeads(), config.headDim(), config.hidden(),
+                config.vocab(), config.window(), config.stride(), config.sinkSize());
+    }
+
+    /** Clears the memory. */
+    public void reset() {
+        ensureOpen();
+        state.close();
+        state = new State(config.layers(), config.ratioSeed());
+    }
+
+    /**
+     * Reads raw token ids into the memory after what it holds (the memory model's forward pass).
+     *
+     * @param allLogits whether to return the logits of every raw position of the last step (the golden protocol) or
+     *     only those of the last raw token
+     * @return logits per returned position
+     */
+    public float[][] feed(int[] ids, boolean allLogits) {
+        ensureOpen();
+        if (ids.length == 0) {
+            throw new InvalidInputException("no token ids to feed");
+        }
+        for (int id : ids) {
+            if (id < 0 || id >= config.vocab()) {
+                throw new InvalidInputException("token id " + id + " is outside the vocabulary [0, "
+                        + config.vocab() + ")");
+            }
+        }
+        long total = state.tokensRead + ids.length;
+        if (!compress && total > config.maxPositions()) {
+            throw new InvalidInputException("context of " + total + " tokens exceeds max_position_embeddings "
+                    + config.maxPositions() + " of " + config.base().source()
+                    + " (a full-KV memory cannot read past the model's positions)");
+        }
+        int offset = 0;
+        float[][] logits = null;
+        while (state.endIdx < total) {
+            long start = state.startIdx;
+            long end = start + config.window();
+            boolean full = true;
+            if (end > total) {
+                end = total;
+                full = false;
+            }
+            if (!compress) {
+                // uncompressed: the whole context stays raw memory; windows only bound the activations
+                full = false;
+                end = Math.min(state.endIdx + config.window(), total);
+            }
+            int inputSize = (int) (end - state.endIdx);
+            int ratio;
+            if (!compress) {
+                ratio = Integer.MAX_VALUE;
+            } else if (state.fullWindow) {
+                ratio = state.chooseRatio(config, total);
+                state.chosenRatio = ratio;
+            } else {
+                ratio = state.chosenRatio;
+            }
+            int beaconSize = compress ? (inputSize + state.remainder) / ratio : 0;
+            int len = inputSize + beaconSize;
+            int[] step = new int[len];
+            boolean[] isBeacon = new boolean[len];
+            int slot = ratio - state.remainder;
+            int raw = offset;
+            for (int i = 0; i < len; i++) {
+                if (beaconSize > 0 && i % (ratio + 1) == slot) {
+                    step[i] = config.beaconTokenId();
+                    isBeacon[i] = true;
+                } else {
+                    step[i] = ids[raw++];
+                }
+            }
+            int memBefore = state.memorySize();
+            if (memBefore + len > config.maxPositions()) {
+                throw new InvalidInputException("memory of " + memBefore + " entries plus a chunk of " + len
+                        + " exceeds max_position_embeddings " + config.maxPositions() + " of "
+                        + config.base().source());
+            }
+            if (compress) {
+                state.remainder = (inputSize + state.remainder) % ratio;
+                if (state.fullWindow) {
+                    state.windowBeaconFlags = new boolean[0];
+                }
+                trackWindow(isBeacon);
+            }
+            logits = forward(step, isBeacon, full, allLogits);
+            state.fullWindow = full;
+            state.startIdx = !compress ? end : full ? start + config.stride() : start;
+            state.endIdx = end;
+            state.stepIdx++;
+            if (full) {
+                state.openIds = new int[0];
+            } else if (compress) {
+                int[] o = Arrays.copyOf(state.openIds, state.openIds.length + inputSize);
+                System.arraycopy(ids, offset, o, state.openIds.length, inputSize);
+                state.openIds = o;
+            }
+            offset += inputSize;
+            state.tokensRead = state.endIdx;
+            int[] sizes = memorySizes();
+            listener.onStep(new StepTrace(step, memBefore, beaconSize, full, sizes[0], sizes[1], sizes[2]));
+        }
+        return logits;
+    }
+
+    private void trackWindow(boolean[] isBeacon) {
+        int len = isBeacon.length;
+        boolean[] window = Arrays.copyOf(state.windowBeaconFlags, state.windowBeaconFlags.length + len);
+            System.arraycopy(isBeacon, 0, window, state.windowBeaconFlags.length, len);
+            state.windowBeaconFlags = window;
+    }
+
+    /**
+     * Generates after feeding {@code prompt}: the prompt and every generated token except the last go through the
+     * beacon machinery, so they are compressed too.
+     *
+     * @param stop called with each new token; true ends generation (EOS, stop strings)
+     * @param onToken receives each new token
+     * @param firstLogits if non-null, receives a copy of the logits of the first step
+     * @return the new tokens
+     */
+    public int[] generate(int[] prompt, GenerationOptions options, IntPredicate stop,
+            java.util.function.IntConsumer onToken, float[][] firstLogits) {
+        Sampler sampler = new Sampler(options);
+        int[] seen = Arrays.copyOf(prompt, prompt.length + options.maxNewTokens());
+        int seenCount = prompt.length;
+        float[] logits = feed(prompt, false)[0];
+        if (firstLogits != null && firstLogits.length > 0) {
+            firstLogits[0] = logits.clone();
+        }
+        int[] out = new int[options.maxNewTokens()];
+        int n = 0;
+        while (n < options.maxNewTokens()) {
+            if (options.cancellation().isCancelled()) {
+                throw new CancelledException("generation cancelled after " + n + " tokens");
+            }
+            int next = sampler.next(logits, seen, seenCount);
+            out[n++] = next;
+            seen[seenCount++] = next;
+            onToken.accept(next);
+            if (stop.test(next) || n == options.maxNewTokens()) {
+                break;
+            }
+            logits = feed(new int[] {next}, false)[0];
+        }
+        return Arrays.copyOf(out, n);
+    }
+
+    /** Greedy generation of {@code maxNew} tokens after {@code query} (the golden protocol). */
+    public int[] generateGreedy(int[] query, int maxNew, float[][] firstLogits) {
+        return generate(query, GenerationOptions.greedy(maxNew), t -> false, t -> { }, firstLogits);
+    }
+
+    /** Sink, beacon and raw entries per layer. */
+    public int[] memorySizes() {
+        return new int[] {state.len(state.sinkK[0]), state.len(state.beaconK[0]), state.len(state.rawK[0])};
+    }
+
+    /** Raw tokens read since the last reset (or restored with the memory). */
+    public long tokensRead() {
+        return state.tokensRead;
+    }
+
+    /** Cached entries per layer (sink + beacon + raw) of the snapshot, or -1 when there is none. */
+    public int snapshotEntries() {
+        return snapshot == null ? -1 : snapshot.memorySize();
+    }
+
+    /** Raw tokens the snapshot has read, or -1 when there is none. */
+    public long snapshotTokensRead() {
+        return snapshot == null ? -1 : snapshot.tokensRead;
+    }
+
+    /** Bytes of float32 K/V for {@code entries} cached positions in every layer. */
+    public long kvBytes(long entries) {
+        return entries * config.layers() * 2L * config.kvHeads() * config.headDim() * Float.BYTES;
+    }
+
+    /** Native arrays currently alive in this model (weights, memory, snapshot): for leak checks. */
+    int liveArrays() {
+        return ((ai.djl.ndarray.BaseNDManager) manager).getManagedArrays().size();
+    }
+
+    /** Remembers the current memory; {@link #restoreSnapshot()} returns to it. */
+    public void snapshot() {
+        ensureOpen();
+        // the working memory becomes the snapshot without copying its K/V (it is never modified in place); arrays it
+        // still shares with the previous snapshot move over before that one is closed
+        State previous = snapshot;
+        snapshot = state;
+        if (previous != null) {
+            snapshot.adopt(previous.owner, manager);
+            previous.close();
+        }
+        state = snapshot.shallowCopy();
+    }
+
+    /** Whether a snapshot exists. */
+    public boolean hasSnapshot() {
+        return snapshot != null;
+    }
+
+    /** Replaces the working memory by the snapshot (the snapshot itself is kept). */
+    public void restoreSnapshot() {
+        ensureOpen();
+        if (snapshot == null) {
+            throw new StateException("no memory snapshot: memorise a text or load a memory first");
+        }
+        state.close();
+        state = snapshot.shallowCopy();
+    }
+
+    /** The snapshot as plain arrays, for saving. */
+    public MemoryState exportSnapshot() {
+        ensureOpen();
+        if (snapshot == null) {
+            throw new StateException("no memory snapshot to export: memorise a text first");
+        }
+        return snapshot.export(config, fingerprint());
+    }
+
+    /** The working memory as plain arrays. */
+    public MemoryState exportState() {
+        ensureOpen();
+        return state.export(config, fingerprint());
+    }
+
+    /** Replaces memory and snapshot with {@code saved}, which must come from a model with the same fingerprint. */
+    public void importState(MemoryState saved) {
+        ensureOpen();
+        String diff = saved.model().firstDifference(fingerprint());
+        if (diff != null) {
+            throw new StateException("memory state belongs to a different model: " + diff);
+        }
+        if (saved.cursors().chosenRatio() > 0 && !saved.cursors().fullWindow()
+                && saved.cursors().chosenRatio() > config.window()) {
+            throw new StateException("memory state ratio " + saved.cursors().chosenRatio() + " exceeds the window");
+        }
+        State s = State.fromSaved(saved, manager, config.stride());
+        state.close();
+        state = s;
+        snapshot();
+    }
+
+    private float[][] forward(int[] ids, boolean[] isBeacon, boolean fullWindow, boolean allLogits) {
+        int t = ids.length;
+        int mem = state.memorySize();
+        int total = mem + t;
+        try (NDManager sub = manager.newSubManager()) {
+            long[] tokenIdx = new long[t];
+            int beacons = 0;
+            for (int i = 0; i < t; i++) {
+                tokenIdx[i] = isBeacon[i] ? 0 : ids[i];
+                beacons += isBeacon[i] ? 1 : 0;
+            }
+            NDArray beaconRows = null;
+            NDArray gatherIdx = null;
+            if (beacons > 0) {
+                long[] rows = new long[beacons];
+                long[] gather = new long[t];
+                int b = 0;
+                for (int i = 0; i < t; i++) {
+                    if (isBeacon[i]) {
+                        rows[b] = i;
+                        gather[i] = t + b;
+                        b++;
+                    } else {
+                        gather[i] = i;
+                    }
+                }
+                beaconRows = sub.create(rows);
+                gatherIdx = sub.create(gather);
+            }
+            NDArray x = weights.embed.get(sub, new NDIndex("{}", sub.create(tokenIdx)));
+            if (beacons > 0) {
+                NDArray be = weights.beaconEmbed.broadcast(new Shape(beacons, config.hidden()));
+                be.attach(sub);
+                x = x.concat(be, 0).get(gatherIdx);
+            }
+            NDArray[] cosSin = rope(sub, total);
+            NDArray cos = cosSin[0];
+            NDArray sin = cosSin[1];
+            NDArray cosQ = cos.get(new NDIndex(mem + ":"));
+            NDArray sinQ = sin.get(new NDIndex(mem + ":"));
+            NDArray mask = causalMask(sub, t, mem);
+            NDArray[] newK = new NDArray[config.layers()];
+            NDArray[] newV = new NDArray[config.layers()];
+            for (int l = 0; l < config.layers(); l++) {
+                // per-layer scope: attention scores are O(chunk x memory) and must not pile up across layers
+                try (NDManager scope = sub.newSubManager()) {
+                    x.attach(scope);
+                    NDArray[] kv = new NDArray[2];
+                    x = layer(scope, l, x, beaconRows, gatherIdx, cos, sin, cosQ, sinQ, mask, t, mem, kv);
+                    x.attach(sub);
+                    kv[0].attach(sub);
+                    kv[1].attach(sub);
+                    newK[l] = kv[0];
+                    newV[l] = kv[1];
+                }
+            }
+            state.update(sub, newK, newV, fullWindow, config.sinkSize(), manager);
+            int[] rawPositions;
+            if (allLogits) {
+                rawPositions = java.util.stream.IntStream.range(0, t).filter(i -> !isBeacon[i]).toArray();
+            } else {
+                int last = t - 1;
+                while (isBeacon[last]) {
+                    last--;
+                }
+                rawPositions = new int[] {last};
+            }
+            long[] rp = Arrays.stream(rawPositions).asLongStream().toArray();
+            NDArray sel = x.get(sub.create(rp));
+            NDArray logits = rmsNorm(sel, weights.finalNorm).matMul(weights.lmHeadT);
+            float[] flat = logits.toFloatArray();
+            float[][] out = new float[rawPositions.length][config.vocab()];
+            for (int i = 0; i < out.length; i++) {
+                System.arraycopy(flat, i * config.vocab(), out[i], 0, config.vocab());
+            }
+            return out;
+        } catch (ai.djl.engine.EngineException e) {
+            throw new ModelException("beacon forward failed: " + e.getMessage(), e);
+        }
+    }
+
+    private NDArray layer(NDManager scope, int l, NDArray x, NDArray beaconRows, NDArray gatherIdx, NDArray cos,
+            NDArray sin, NDArray cosQ, NDArray sinQ, NDArray mask, int t, int mem, NDArray[] kvOut) {
+        BeaconWeights.Layer w = weights.layers[l];
+        int heads = config.heads();
+        int kvHeads = config.kvHeads();
+        int d = config.headDim();
+        int total = mem + t;
+        boolean beacons = beaconRows != null;
+        NDArray h = rmsNorm(x, w.inNorm);
+        NDArray hb = beacons ? h.get(beaconRows) : null;
+        NDArray q = project(h, hb, gatherIdx, w.q, w.bq);
+        NDArray k = project(h, hb, gatherIdx, w.k, w.bk);
+        NDArray v = project(h, hb, gatherIdx, w.v, w.bv);
+        q = q.reshape(t, heads, d).transpose(1, 0, 2);
+        k = k.reshape(t, kvHeads, d).transpose(1, 0, 2);
+        v = v.reshape(t, kvHeads, d).transpose(1, 0, 2);
+        kvOut[0] = k;
+        kvOut[1] = v;
+        NDArray allK = state.withMemory(scope, l, k, true);
+        NDArray allV = state.withMemory(scope, l, v, false);
+        NDArray kr = applyRope(allK, cos, sin);
+        NDArray qr = applyRope(q, cosQ, sinQ);
+        NDArray att = attention(scope, qr, kr, allV, mask, t, total).reshape(heads, t, d).transpose(1, 0, 2)
+                .reshape(t, (long) heads * d);
+        x = x.add(w.o.apply(att));
+        NDArray h2 = rmsNorm(x, w.postNorm);
+        NDArray g = w.gate.apply(h2);
+        NDArray mlp = g.mul(Activation.sigmoid(g)).mul(w.up.apply(h2));
+        x = x.add(w.down.apply(mlp));
+        return x;
+    }
+
+    /** Scores of at most this many floats are materialised at once (query rows are processed in blocks). */
+    private static final long SCORE_BLOCK = 16L << 20;
+
+    /**
+     * Grouped-query attention of {@code q [heads, t, d]} over {@code k, v [kvHeads, total, d]} with the additive
+     * {@code mask [t, total]}, in blocks of query rows so the score matrix stays bounded for long memories.
+     */
+    private NDArray attention(NDManager scope, NDArray q, NDArray k, NDArray v, NDArray mask, int t, int total) {
+        int kvHeads = config.kvHeads();
+        int d = config.headDim();
+        NDArray q4 = q.reshape(kvHeads, group, t, d);
+        NDArray kt = k.transpose(0, 2, 1);
+        int block = (int) Math.max(1, Math.min(t, SCORE_BLOCK / ((long) config.heads() * total)));
+        NDList parts = new NDList();
+        for (int t0 = 0; t0 < t; t0 += block) {
+            int t1 = Math.min(t, t0 + block);
+            int tb = t1 - t0;
+            try (NDManager blockScope = scope.newSubManager()) {
+                NDArray qb = q4.get(new NDIndex(":, :, " + t0 + ":" + t1 + ", :"));
+                qb.attach(blockScope);
+                qb = qb.reshape(kvHeads, (long) group * tb, d);
+                NDArray mb = mask.get(new NDIndex(t0 + ":" + t1));
+                mb.attach(blockScope);
+                NDArray scores = qb.batchMatMul(kt).mul(scale).reshape(kvHeads, group, tb, total).add(mb);
+                NDArray out = scores.softmax(-1).reshape(kvHeads, (long) group * tb, total).batchMatMul(v)
+                        .reshape(kvHeads, group, tb, d);
+                out.attach(scope);
+                parts.add(out);
+            }
+        }
+        return parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 2);
+    }
+
+    private static NDArray project(NDArray h, NDArray hb, NDArray gatherIdx, BeaconWeights.Linear base,
+            BeaconWeights.Linear beacon) {
+        NDArray y = base.apply(h);
+        if (hb == null || beacon == null) {
+            return y;
+        }
+        return y.concat(beacon.apply(hb), 0).get(gatherIdx);
+    }
+
+    private NDArray rmsNorm(NDArray x, NDArray weight) {
+        NDArray var = x.square().mean(new int[] {-1}, true);
+        return x.div(var.add((float) config.base().rmsNormEps()).sqrt()).mul(weight);
+    }
+
+    private NDArray[] rope(NDManager sub, int n) {
+        int half = invFreq.length;
+        int d = config.headDim();
+        float[] cos = new float[n * d];
+        float[] sin = new float[n * d];
+        for (int p = 0; p < n; p++) {
+            for (int i = 0; i < half; i++) {
+                float f = (float) p * invFreq[i];
+                float c = (float) Math.cos(f) * ropeScale;
+                float s = (float) Math.sin(f) * ropeScale;
+                cos[p * d + i] = c;
+                cos[p * d + i + half] = c;
+                sin[p * d + i] = s;
+                sin[p * d + i + half] = s;
+            }
+        }
+        return new NDArray[] {sub.create(cos, new Shape(n, d)), sub.create(sin, new Shape(n, d))};
+    }
+
+    private NDArray applyRope(NDArray x, NDArray cos, NDArray sin) {
+        int half = config.headDim() / 2;
+        NDArray x1 = x.get(new NDIndex("..., :" + half));
+        NDArray x2 = x.get(new NDIndex("..., " + half + ":"));
+        NDArray rotated = x2.neg().concat(x1, -1);
+        return x.mul(cos).add(rotated.mul(sin));
+    }
+
+    private static NDArray causalMask(NDManager sub, int t, int mem) {
+        float[] m = new float[t * (mem + t)];
+        for (int i = 0; i < t; i++) {
+            for (int j = mem + i + 1; j < mem + t; j++) {
+                m[i * (mem + t) + j] = Float.NEGATIVE_INFINITY;
+            }
+        }
+        return sub.create(m, new Shape(t, mem + t));
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new StateException("beacon model is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            state.close();
+            if (snapshot != null) {
+                snapshot.close();
+            }
+            manager.close();
+        }
+    }
+
+    /**
+     * The beacon machinery's mutable state (MemoRAG's {@code Memory} attributes). Arrays flagged as owned are closed
+     * when replaced; shared arrays belong to the snapshot.
+     */
+    private static final class State {
+        final NDArray[] sinkK;
+        final NDArray[] sinkV;
+        final NDArray[] beaconK;
+        final NDArray[] beaconV;
+        final NDArray[] rawK;
+        final NDArray[] rawV;
+        NDManager owner;
+        long startIdx;
+        long endIdx;
+        long stepIdx;
+        int remainder;
+        int chosenRatio;
+        boolean fullWindow = true;
+        boolean[] windowBeaconFlags = new boolean[0];
+        int[] openIds = new int[0];
+        long tokensRead;
+        long rng;
+        int sequenceIdx;
+
+        State(int layers, long seed) {
+            sinkK = new NDArray[layers];
+            sinkV = new NDArray[layers];
+            beaconK = new NDArray[layers];
+            beaconV = new NDArray[layers];
+            rawK = new NDArray[layers];
+            rawV = new NDArray[layers];
+            rng = seed;
+        }
+
+        int len(NDArray a) {
+            return a == null ? 0 : (int) a.getShape().get(1);
+        }
+
+        int memorySize() {
+            return len(sinkK[0]) + len(beaconK[0]) + len(rawK[0]);
+        }
+
+        /** {@code [sink; beacon; raw; current]} along the sequence axis, as a temporary of {@code sub}. */
+        NDArray withMemory(NDManager sub, int l, NDArray current, boolean keys) {
+            NDList parts = new NDList();
+            for (NDArray a : keys ? new NDArray[] {sinkK[l], beaconK[l], rawK[l]}
+                    : new NDArray[] {sinkV[l], beaconV[l], rawV[l]}) {
+                if (a != null) {
+                    parts.add(a);
+                }
+            }
+            if (parts.isEmpty()) {
+                return current;
+            }
+            parts.add(current);
+            return temp(NDArrays.concat(parts, 1), sub);
+        }
+
+        private static NDArray cat(NDManager sub, NDArray a, NDArray b) {
+            if (a == null) {
+                return b;
+            }
+            return b == null ? a : temp(a.concat(b, 1), sub);
+        }
+
+        /** Results of ops on owned arrays land in the owner's manager; move temporaries to the step's manager. */
+        private static NDArray temp(NDArray a, NDManager sub) {
+            a.attach(sub);
+            return a;
+        }
+
+        NDManager owner(NDManager root) {
+            if (owner == null) {
+                owner = root.newSubManager();
+            }
+            return owner;
+        }
+
+        /** Moves {@code neu} into the owner manager and closes {@code old} when this state owns it. */
+        private NDArray replace(NDArray old, NDArray neu, NDManager own) {
+            if (neu != null) {
+                neu.attach(own);
+            }
+            if (old != null && old != neu && old.getManager() == own) {
+                old.close();
+            }
+            return neu;
+        }
+
+        void update(NDManager sub, NDArray[] k, NDArray[] v, boolean full, int sinkSize, NDManager root) {
+            NDManager own = owner(root);
+            for (int l = 0; l < k.length; l++) {
+                if (beaconK[l] == null && sinkSize > 0) {
+                    long n = Math.min(sinkSize, k[l].getShape().get(1));
+                    sinkK[l] = replace(sinkK[l], temp(k[l].get(new NDIndex(":, :" + n)), sub), own);
+                    sinkV[l] = replace(sinkV[l], temp(v[l].get(new NDIndex(":, :" + n)), sub), own);
+                }
+                if (!full) {
+                    rawK[l] = replace(rawK[l], cat(sub, rawK[l], k[l]), own);
+                    rawV[l] = replace(rawV[l], cat(sub, rawV[l], v[l]), own);
+                } else {
+                    NDArray allK = cat(sub, rawK[l], k[l]);
+                    NDArray allV = cat(sub, rawV[l], v[l]);
+                    long[] idx = new long[windowBeaconFlags.length];
+                    int n = 0;
+                    for (int i = 0; i < windowBeaconFlags.length; i++) {
+                        if (windowBeaconFlags[i]) {
+                            idx[n++] = i;
+                        }
+                    }
+                    if (n > 0) {
+                        NDArray sel = sub.create(Arrays.copyOf(idx, n));
+                        NDArray bk = temp(allK.get(new NDIndex(":, {}", sel)), sub);
+                        NDArray bv = temp(allV.get(new NDIndex(":, {}", sel)), sub);
+                        beaconK[l] = replace(beaconK[l], cat(sub, beaconK[l], bk), own);
+                        beaconV[l] = replace(beaconV[l], cat(sub, beaconV[l], bv), own);
+                    }
+                    rawK[l] = replace(rawK[l], null, own);
+                    rawV[l] = replace(rawV[l], null, own);
+                }
+            }
+        }
+
+        int chooseRatio(BeaconConfig c, long sequenceLength) {
+            List<Integer> ratios = c.ratios();
+            if (ratios.size() == 1) {
+                return ratios.get(0);
+            }
+            List<Integer> valid = new ArrayList<>();
+            for (int r : ratios) {
+                if (c.stride() >= r && c.stride() % r == 0) {
+                    valid.add(r);
+                }
+            }
+            if (valid.isEmpty()) {
+                throw new InvalidInputException("no beacon_ratio among " + ratios + " divides beacon_stride "
+                        + c.stride());
+            }
+            String mix = c.ratioMix();
+            if (mix.equals("step-random")) {
+                return valid.get(nextInt(valid.size()));
+            }
+            if (mix.equals("sequence")) {
+                return valid.get(sequenceIdx++ % valid.size());
+            }
+            if (chosenRatio > 0 && stepIdx > 0) {
+                // instance-random and adapt-N choose once per memory
+                return chosenRatio;
+            }
+            if (mix.equals("instance-random")) {
+                return valid.get(nextInt(valid.size()));
+            }
+            long future = Long.parseLong(mix.substring("adapt-".length()));
+            long needed = sequenceLength + future;
+            int best = -1;
+            long bestLen = Long.MAX_VALUE;
+            for (int r : valid) {
+                long max = (long) (c.maxPositions() - c.window()) * r + c.window();
+                if (max >= needed && max < bestLen) {
+                    best = r;
+                    bestLen = max;
+                }
+            }
+            return best > 0 ? best : valid.stream().max(Integer::compare).orElseThrow();
+        }
+
+        /** SplitMix64: a seeded source whose whole state is one long, so it can be saved with the memory. */
+        private int nextInt(int bound) {
+            rng += 0x9E3779B97F4A7C15L;
+            long z = rng;
+            z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+            z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+            z = z ^ (z >>> 31);
+            return (int) Math.floorMod(z, (long) bound);
+        }
+
+        /** A working copy: same cursors, sharing (not owning) this state's arrays. */
+        State shallowCopy() {
+            State s = new State(sinkK.length, rng);
+            s.startIdx = startIdx;
+            s.endIdx = endIdx;
+            s.stepIdx = stepIdx;
+            s.remainder = remainder;
+            s.chosenRatio = chosenRatio;
+            s.fullWindow = fullWindow;
+            s.windowBeaconFlags = windowBeaconFlags.clone();
+            s.openIds = openIds.clone();
+            s.tokensRead = tokensRead;
+            s.sequenceIdx = sequenceIdx;
+            System.arraycopy(sinkK, 0, s.sinkK, 0, sinkK.length);
+            System.arraycopy(sinkV, 0, s.sinkV, 0, sinkV.length);
+            System.arraycopy(beaconK, 0, s.beaconK, 0, beaconK.length);
+            System.arraycopy(beaconV, 0, s.beaconV, 0, beaconV.length);
+            System.arraycopy(rawK, 0, s.rawK, 0, rawK.length);
+            System.arraycopy(rawV, 0, s.rawV, 0, rawV.length);
+            return s;
+        }
+
+        MemoryState export(BeaconConfig c, ModelFingerprint fp) {
+            List<LayerKv> layers = new ArrayList<>();
+            for (int l = 0; l < sinkK.length; l++) {
+                layers.add(new LayerKv(kv(sinkK[l], c), kv(sinkV[l], c), kv(beaconK[l], c), kv(beaconV[l], c),
+                        kv(rawK[l], c), kv(rawV[l], c)));
+            }
+            int[] flags = new int[windowBeaconFlags.length];
+            for (int i = 0; i < flags.length; i++) {
+                flags[i] = windowBeaconFlags[i] ? 1 : 0;
+            }
+            return new MemoryState(fp, new Cursors(startIdx, endIdx, stepIdx, remainder, chosenRatio, fullWindow,
+                    flags, openIds, tokensRead, rng), layers);
+        }
+
+        private static KvTensor kv(NDArray a, BeaconConfig c) {
+            if (a == null) {
+                return KvTensor.empty(c.kvHeads(), c.headDim());
+            }
+            return new KvTensor(c.kvHeads(), (int) a.getShape().get(1), c.headDim(), a.toFloatArray());
+        }
+
+        static State fromSaved(MemoryState m, NDManager root, int stride) {
+            Cursors cur = m.cursors();
+            State s = new State(m.layers().size(), cur.rngState());
+            s.startIdx = cur.startIdx();
+            s.endIdx = cur.endIdx();
+            s.stepIdx = cur.stepIdx();
+            s.remainder = cur.interleaveRemainder();
+            s.chosenRatio = cur.chosenRatio();
+            s.fullWindow = cur.fullWindow();
+            s.windowBeaconFlags = new boolean[cur.openWindowBeaconIndices().length];
+            for (int i = 0; i < s.windowBeaconFlags.length; i++) {
+                s.windowBeaconFlags[i] = cur.openWindowBeaconIndices()[i] == 1;
+            }
+            s.openIds = cur.openWindowIds();
+            s.tokensRead = cur.tokensRead();
+            // the "sequence" mix mode advances once per window started: the completed ones plus an open one
+            s.sequenceIdx = (int) (s.startIdx / stride) + (s.fullWindow ? 0 : 1);
+            int raw = m.layers().isEmpty() ? 0 : m.layers().get(0).rawKey().length();
+            if (!s.fullWindow && s.windowBeaconFlags.length > 0 && raw != s.windowBeaconFlags.length) {
+                throw new StateException("memory state: open window has " + s.windowBeaconFlags.length
+                        + " beacon flags but " + raw + " raw entries");
+            }
+            NDManager own = s.owner(root);
+            for (int l = 0; l < m.layers().size(); l++) {
+                LayerKv kv = m.layers().get(l);
+                s.sinkK[l] = nd(kv.sinkKey(), own);
+                s.sinkV[l] = nd(kv.sinkValue(), own);
+                s.beaconK[l] = nd(kv.beaconKey(), own);
+                s.beaconV[l] = nd(kv.beaconValue(), own);
+                s.rawK[l] = nd(kv.rawKey(), own);
+                s.rawV[l] = nd(kv.rawValue(), own);
+            }
+            return s;
+        }
+
+        private static NDArray nd(KvTensor t, NDManager own) {
+            if (t.length() == 0) {
+                return null;
+            }
+            return own.create(t.data(), new Shape(t.heads(), t.length(), t.headDim()));
+        }
+
+        /** Takes over the arrays this state references that {@code other} owns. */
+        void adopt(NDManager other, NDManager root) {
+            if (other == null) {
+                return;
+            }
+            NDManager own = owner(root);
+            for (NDArray[] slot : new NDArray[][] {sinkK, sinkV, beaconK, beaconV, rawK, rawV}) {
+                for (NDArray a : slot) {
+                    if (a != null && a.getManager() == other) {
+                        a.attach(own);
+                    }
+                }
+            }
+        }
+
+        void close() {
+            if (owner != null) {
+                owner.close();
+                owner = null;
+            }
+        }
+    }
+}

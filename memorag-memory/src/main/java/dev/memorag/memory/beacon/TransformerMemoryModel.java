@@ -1,0 +1,234 @@
+package dev.memorag.memory.beacon;
+
+import dev.memorag.InvalidInputException;
+import dev.memorag.StateException;
+import dev.memorag.api.ChatMessage;
+import dev.memorag.api.FinishReason;
+import dev.memorag.api.GenerationOptions;
+import dev.memorag.api.GenerationResult;
+import dev.memorag.api.MemoryModel;
+import dev.memorag.api.MemoryStats;
+import dev.memorag.api.ProgressListener;
+import dev.memorag.api.TokenListener;
+import dev.memorag.api.TokenUsage;
+import dev.memorag.memory.state.MemoryStateFile;
+import dev.memorag.memory.state.StorageType;
+import dev.memorag.memory.text.ChatTemplate;
+import dev.memorag.memory.text.TextTokenizer;
+import dev.memorag.prompt.Prompts;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * A {@link MemoryModel} on a {@link BeaconTransformer}: the text is wrapped as MemoRAG does (a user turn with the
+ * context prompt, the assistant's acknowledgement, then the chat template's generation prompt, which the reference
+ * also appends), read once, and snapshotted; every instruction restores the snapshot, feeds its user turn and
+ * generates. The state is saved as {@value MemoryStateFile#FILE_NAME}.
+ *
+ * <p>Thread-safety: thread-safe; calls are serialised on this object.
+ */
+public abstract class TransformerMemoryModel implements MemoryModel {
+    private final BeaconTransformer lm;
+    private final TextTokenizer tokenizer;
+    private final ChatTemplate template;
+    private final String id;
+    private final Set<Integer> eosIds = new HashSet<>();
+    private final long maxContextTokens;
+    private final StorageType storage;
+    private boolean closed;
+
+    protected TransformerMemoryModel(BeaconTransformer lm, TextTokenizer tokenizer, String id, long maxContextTokens,
+            StorageType storage) {
+        this.lm = Objects.requireNonNull(lm, "lm");
+        this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
+        this.template = tokenizer.requireChatTemplate();
+        this.id = Objects.requireNonNull(id, "id");
+        this.maxContextTokens = maxContextTokens;
+        this.storage = Objects.requireNonNull(storage, "storage");
+        eosIds.addAll(lm.config().base().eosTokenIds());
+        tokenizer.tokenId(tokenizer.eosToken()).ifPresent(eosIds::add);
+    }
+
+    /** The transformer (id-level API: golden protocol, tracing, benchmarks). */
+    public BeaconTransformer transformer() {
+        return lm;
+    }
+
+    private List<ChatMessage> contextTurns(String text, Prompts prompts) {
+        return List.of(ChatMessage.user(prompts.contextTurn(text)),
+                ChatMessage.assistant(prompts.template(Prompts.Template.CONTEXT_ACK)));
+    }
+
+    @Override
+    public synchronized void memorize(String text, Prompts prompts, ProgressListener progress) {
+        ensureOpen();
+        int[] ids = encodeContext(text, prompts);
+        lm.reset();
+        feed(ids, progress);
+        lm.snapshot();
+    }
+
+    @Override
+    public synchronized void append(String text, Prompts prompts, ProgressListener progress) {
+        ensureOpen();
+        if (!lm.hasSnapshot()) {
+            memorize(text, prompts, progress);
+            return;
+        }
+        int[] ids = encodeContext(text, prompts);
+        if (maxContextTokens > 0 && lm.tokensRead() + ids.length > maxContextTokens) {
+            throw new InvalidInputException("memory would hold " + (lm.tokensRead() + ids.length)
+                    + " tokens, more than the limit of " + maxContextTokens + " of " + id);
+        }
+        lm.restoreSnapshot();
+        feed(ids, progress);
+        lm.snapshot();
+    }
+
+    private int[] encodeContext(String text, Prompts prompts) {
+        Objects.requireNonNull(prompts, "prompts");
+        if (text == null || text.isBlank()) {
+            throw new InvalidInputException("cannot memorise an empty text");
+        }
+        String rendered = template.render(contextTurns(text, prompts), true);
+        int[] ids = tokenizer.encode(rendered);
+        if (maxContextTokens > 0 && ids.length > maxContextTokens) {
+            throw new InvalidInputException("text is " + ids.length + " tokens with its prompt, more than the limit of "
+                    + maxContextTokens + " of " + id);
+        }
+        return ids;
+    }
+
+    private void feed(int[] ids, ProgressListener progress) {
+        // window-sized pieces: the carried cursors make this equal to one pass, and give progress per window
+        int piece = lm.config().window();
+        for (int off = 0; off < ids.length; off += piece) {
+            int end = Math.min(ids.length, off + piece);
+            lm.feed(Arrays.copyOfRange(ids, off, end), false);
+            progress.onProgress("memorize", end, ids.length);
+        }
+    }
+
+    /** The tokens of one more user turn after the memorised conversation. */
+    private int[] instructionIds(String instruction) {
+        List<ChatMessage> prefix = contextTurns("", Prompts.forLanguage(dev.memorag.api.Language.EN));
+        String before = template.render(prefix, false);
+        List<ChatMessage> all = new java.util.ArrayList<>(prefix);
+        all.add(ChatMessage.user(instruction));
+        String full = template.render(all, true);
+        String turn = full.startsWith(before) ? full.substring(before.length())
+                : template.render(List.of(ChatMessage.user(instruction)), true);
+        return tokenizer.encode(turn);
+    }
+
+    @Override
+    public synchronized GenerationResult instruct(String instruction, GenerationOptions options,
+            TokenListener listener) {
+        ensureOpen();
+        if (!lm.hasSnapshot()) {
+            throw new StateException("nothing memorised in " + id + ": call memorize(text) or loadState(dir) first");
+        }
+        lm.restoreSnapshot();
+        int[] prompt = instructionIds(instruction);
+        StringBuilder text = new StringBuilder();
+        java.util.List<Integer> out = new java.util.ArrayList<>();
+        boolean[] stopped = new boolean[1];
+        int[] tokens = lm.generate(prompt, options, t -> {
+            if (eosIds.contains(t)) {
+                stopped[0] = true;
+                return true;
+            }
+            return stopString(options, decode(out, -1)) >= 0;
+        }, t -> {
+            if (!eosIds.contains(t)) {
+                String before = decode(out, -1);
+                out.add(t);
+                String now = decode(out, -1);
+                if (now.startsWith(before)) {
+                    listener.onText(now.substring(before.length()));
+                }
+            }
+        }, null);
+        text.append(decode(out, -1));
+        int cut = stopString(options, text.toString());
+        FinishReason reason = stopped[0] || cut >= 0 ? FinishReason.STOP
+                : tokens.length >= options.maxNewTokens() ? FinishReason.LENGTH : FinishReason.STOP;
+        String result = cut >= 0 ? text.substring(0, cut) : text.toString();
+        lm.restoreSnapshot();
+        return new GenerationResult(result, reason, new TokenUsage(prompt.length, tokens.length));
+    }
+
+    private String decode(List<Integer> ids, int extra) {
+        int[] a = new int[ids.size() + (extra >= 0 ? 1 : 0)];
+        for (int i = 0; i < ids.size(); i++) {
+            a[i] = ids.get(i);
+        }
+        if (extra >= 0) {
+            a[a.length - 1] = extra;
+        }
+        return tokenizer.decode(a, true);
+    }
+
+    private static int stopString(GenerationOptions options, String text) {
+        int best = -1;
+        for (String s : options.stop()) {
+            int i = text.indexOf(s);
+            if (i >= 0 && (best < 0 || i < best)) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    @Override
+    public synchronized boolean hasMemory() {
+        return !closed && lm.hasSnapshot();
+    }
+
+    @Override
+    public synchronized MemoryStats stats() {
+        ensureOpen();
+        if (!lm.hasSnapshot()) {
+            return new MemoryStats(0, 0, 0, 1.0);
+        }
+        long entries = lm.snapshotEntries();
+        long read = lm.snapshotTokensRead();
+        return new MemoryStats(read, entries, lm.kvBytes(entries), entries == 0 ? 1.0 : (double) read / entries);
+    }
+
+    @Override
+    public synchronized void saveState(Path directory) {
+        ensureOpen();
+        MemoryStateFile.write(directory.resolve(MemoryStateFile.FILE_NAME), lm.exportSnapshot(), storage);
+    }
+
+    @Override
+    public synchronized void loadState(Path directory) {
+        ensureOpen();
+        lm.importState(MemoryStateFile.read(directory.resolve(MemoryStateFile.FILE_NAME), lm.fingerprint()));
+    }
+
+    @Override
+    public String id() {
+        return id;
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new StateException(id + " is closed");
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            lm.close();
+            tokenizer.close();
+        }
+    }
+}
