@@ -216,7 +216,8 @@ public final class OnnxEmbedder implements Embedder {
     }
 
     /**
-     * Options for {@link OnnxEmbedder}; defaults: CLS pooling, no prefixes, 512 tokens, batches of 16 sorted by length,
+     * Options for {@link OnnxEmbedder}; defaults: CLS pooling, no prefixes, 512 tokens, batches of 8 sorted by length
+     * (on CPU, small length-sorted batches were fastest: 4,068 tokens/s at 8 vs 3,570 at 16 and 3,169 at 32),
      * ONNX Runtime's default thread count.
      *
      * <p>Thread-safety: not thread-safe.
@@ -229,7 +230,7 @@ public final class OnnxEmbedder implements Embedder {
         private String queryPrefix = "";
         private String passagePrefix = "";
         private int maxTokens = 512;
-        private int batchSize = 16;
+        private int batchSize = 8;
         private boolean sortByLength = true;
         private int threads;
 
