@@ -27,7 +27,7 @@ public final class BenchEmbedCommand implements Runnable {
     @Option(names = "--model", defaultValue = Embedders.BGE_SMALL_EN, description = "bundled model name")
     String model;
 
-    @Option(names = "--batch", defaultValue = "8", description = "batch size (default: ${DEFAULT-VALUE})")
+    @Option(names = "--batch", defaultValue = "16", description = "batch size (default: ${DEFAULT-VALUE})")
     int batch;
 
     @Option(names = "--no-sort", description = "keep input order (a plain loop) instead of length-sorted batches")

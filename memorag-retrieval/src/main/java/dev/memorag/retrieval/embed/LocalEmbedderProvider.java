@@ -43,7 +43,7 @@ public final class LocalEmbedderProvider implements EmbedderProvider {
         Pooling pooling = options.get(POOLING).map(LocalEmbedderProvider::pooling).orElse(Pooling.CLS);
         if (bundled != null) {
             OnnxEmbedder.Builder b = Embedders.bundled(bundled).pooling(pooling)
-                    .batchSize(options.intValue(BATCH_SIZE, 8));
+                    .batchSize(options.intValue(BATCH_SIZE, 16));
             options.get(QUERY_PREFIX).ifPresent(b::queryPrefix);
             return b.build();
         }
@@ -55,7 +55,7 @@ public final class LocalEmbedderProvider implements EmbedderProvider {
         if (onnx != null) {
             OnnxEmbedder.Builder b = OnnxEmbedder.builder(onnx, dir.resolve("tokenizer.json"))
                     .id(dir.toAbsolutePath().normalize().getFileName().toString()).pooling(pooling)
-                    .batchSize(options.intValue(BATCH_SIZE, 8));
+                    .batchSize(options.intValue(BATCH_SIZE, 16));
             options.get(QUERY_PREFIX).ifPresent(b::queryPrefix);
             return b.build();
         }
