@@ -1,6 +1,7 @@
 package dev.memorag.memory.lm;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
 
 /**
  * One decoder layer, split into the steps a caller may interleave with its own logic (the beacon memory model swaps
@@ -22,11 +23,15 @@ public final class DecoderLayer {
     private final int index;
     private final ModelConfig config;
     private final LayerWeights weights;
+    private final Projection fusedQkv;
+    private final Projection fusedGateUp;
 
-    DecoderLayer(int index, ModelConfig config, LayerWeights weights) {
+    DecoderLayer(int index, ModelConfig config, LayerWeights weights, Projection fusedQkv, Projection fusedGateUp) {
         this.index = index;
         this.config = config;
         this.weights = weights;
+        this.fusedQkv = fusedQkv;
+        this.fusedGateUp = fusedGateUp;
     }
 
     public int index() {
@@ -72,7 +77,28 @@ public final class DecoderLayer {
     /** {@code h + mlp(postAttentionNorm(h))}. */
     public NDArray mlpBlock(NDArray hidden) {
         NDArray x = Ops.rmsNorm(hidden, weights.postAttentionNorm(), config.rmsNormEps());
-        return hidden.add(Ops.swiglu(x, weights.gate(), weights.up(), weights.down()));
+        // One product with the fused [gate; up] weight, then the SwiGLU on its two halves.
+        NDArray gu = fusedGateUp.apply(x);
+        long im = config.intermediateSize();
+        NDArray g = gu.get(new NDIndex().addEllipseDim().addSliceDim(0, im));
+        NDArray u = gu.get(new NDIndex().addEllipseDim().addSliceDim(im, 2 * im));
+        return hidden.add(weights.down().apply(ai.djl.nn.Activation.swish(g, 1f).mul(u)));
+    }
+
+    /**
+     * q, k, v {@code [B, heads, T, D]} (before RoPE) from one product with the fused q/k/v weight; equal to
+     * {@code project(x, q(), numHeads)} etc.
+     */
+    public NDArray[] projectQkv(NDArray x) {
+        NDArray all = fusedQkv.apply(x);
+        long qd = (long) config.numHeads() * config.headDim();
+        long kvd = (long) config.numKvHeads() * config.headDim();
+        NDArray q = all.get(new NDIndex().addEllipseDim().addSliceDim(0, qd));
+        NDArray k = all.get(new NDIndex().addEllipseDim().addSliceDim(qd, qd + kvd));
+        NDArray v = all.get(new NDIndex().addEllipseDim().addSliceDim(qd + kvd, qd + 2 * kvd));
+        return new NDArray[] {Ops.splitHeads(q, config.numHeads(), config.headDim()),
+            Ops.splitHeads(k, config.numKvHeads(), config.headDim()),
+            Ops.splitHeads(v, config.numKvHeads(), config.headDim())};
     }
 
     /**
@@ -86,9 +112,10 @@ public final class DecoderLayer {
      */
     public NDArray forward(NDArray hidden, NDArray cos, NDArray sin, NDArray mask, KvCache cache) {
         NDArray x = inputNorm(hidden);
-        NDArray q = Ops.applyRope(project(x, weights.q(), config.numHeads()), cos, sin);
-        NDArray k = Ops.applyRope(project(x, weights.k(), config.numKvHeads()), cos, sin);
-        NDArray v = project(x, weights.v(), config.numKvHeads());
+        NDArray[] qkv = projectQkv(x);
+        NDArray q = Ops.applyRope(qkv[0], cos, sin);
+        NDArray k = Ops.applyRope(qkv[1], cos, sin);
+        NDArray v = qkv[2];
         if (cache != null) {
             NDArray[] kv = cache.append(index, k, v, hidden.getManager());
             k = kv[0];

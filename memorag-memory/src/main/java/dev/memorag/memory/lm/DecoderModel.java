@@ -79,20 +79,27 @@ public final class DecoderModel implements AutoCloseable {
             for (int i = 0; i < config.numLayers(); i++) {
                 String p = "model.layers." + i + ".";
                 boolean bias = config.qkvBias();
+                // q/k/v and gate/up are stored fused (one matrix product each when decoding); the individual
+                // projections are row views of the fused weights, so nothing is held twice.
+                NDArray[] qkvW = fuse(new NDArray[] {w.load(p + "self_attn.q_proj.weight", qd, h),
+                    w.load(p + "self_attn.k_proj.weight", kvd, h), w.load(p + "self_attn.v_proj.weight", kvd, h)});
+                NDArray[] qkvB = bias ? fuse(new NDArray[] {w.load(p + "self_attn.q_proj.bias", qd),
+                    w.load(p + "self_attn.k_proj.bias", kvd), w.load(p + "self_attn.v_proj.bias", kvd)}) : null;
+                NDArray[] gateUp = fuse(new NDArray[] {w.load(p + "mlp.gate_proj.weight", im, h),
+                    w.load(p + "mlp.up_proj.weight", im, h)});
                 LayerWeights lw = new LayerWeights(
                         w.load(p + "input_layernorm.weight", h),
-                        new Projection(w.load(p + "self_attn.q_proj.weight", qd, h),
-                                bias ? w.load(p + "self_attn.q_proj.bias", qd) : null),
-                        new Projection(w.load(p + "self_attn.k_proj.weight", kvd, h),
-                                bias ? w.load(p + "self_attn.k_proj.bias", kvd) : null),
-                        new Projection(w.load(p + "self_attn.v_proj.weight", kvd, h),
-                                bias ? w.load(p + "self_attn.v_proj.bias", kvd) : null),
+                        new Projection(qkvW[1], bias ? qkvB[1] : null),
+                        new Projection(qkvW[2], bias ? qkvB[2] : null),
+                        new Projection(qkvW[3], bias ? qkvB[3] : null),
                         new Projection(w.load(p + "self_attn.o_proj.weight", h, qd), null),
                         w.load(p + "post_attention_layernorm.weight", h),
-                        new Projection(w.load(p + "mlp.gate_proj.weight", im, h), null),
-                        new Projection(w.load(p + "mlp.up_proj.weight", im, h), null),
+                        new Projection(gateUp[1], null),
+                        new Projection(gateUp[2], null),
                         new Projection(w.load(p + "mlp.down_proj.weight", h, im), null));
-                layers.add(new DecoderLayer(i, config, lw));
+                Projection fusedQkv = new Projection(qkvW[0], bias ? qkvB[0] : null);
+                Projection fusedGateUp = new Projection(gateUp[0], null);
+                layers.add(new DecoderLayer(i, config, lw, fusedQkv, fusedGateUp));
             }
             NDArray norm = w.load("model.norm.weight", h);
             NDArray head = config.tieWordEmbeddings() ? embed : w.load("lm_head.weight", config.vocabSize(), h);
@@ -105,6 +112,26 @@ public final class DecoderModel implements AutoCloseable {
             manager.close();
             throw e;
         }
+    }
+
+    /**
+     * Concatenates {@code parts} along dim 0 and returns {fused, view of part 0, view of part 1, ...}; the parts are
+     * closed, the views share the fused storage.
+     */
+    private static NDArray[] fuse(NDArray[] parts) {
+        NDManager owner = parts[0].getManager();
+        NDArray fused = ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(parts), 0);
+        fused.attach(owner);
+        NDArray[] out = new NDArray[parts.length + 1];
+        out[0] = fused;
+        long from = 0;
+        for (int i = 0; i < parts.length; i++) {
+            long rows = parts[i].getShape().get(0);
+            out[i + 1] = fused.get(owner, new ai.djl.ndarray.index.NDIndex().addSliceDim(from, from + rows));
+            from += rows;
+            parts[i].close();
+        }
+        return out;
     }
 
     /** Hook to load additional tensors with the model's loader; called once, on the loading thread. */

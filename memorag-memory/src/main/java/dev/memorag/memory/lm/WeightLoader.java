@@ -2,7 +2,7 @@ package dev.memorag.memory.lm;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -21,19 +21,23 @@ import java.util.Arrays;
 
 /**
  * Loads named tensors from a safetensors checkpoint into NDArrays of the runtime precision, checking shapes. F32,
- * F16, BF16 and F64 tensors are converted while loading; tensors over 1 GiB are read in row blocks.
+ * F16, BF16 and F64 tensors are converted while loading; tensors over 64 MiB are read in row blocks.
  *
  * <p>Internal runtime API (NDArray-based), shared with the beacon memory model. Thread-safety: not thread-safe; use
  * one loader per model load.
  */
 public final class WeightLoader {
-    private static final long BLOCK_BYTES = 1L << 30;
+    /** Largest read buffer; bigger tensors are loaded in row blocks of at most this size. */
+    static final long BLOCK_BYTES = 64L << 20;
 
     private final SafetensorsReader reader;
     private final NDManager manager;
     private final DataType dtype;
     private final Device device;
     private final String source;
+    private final long blockBytes;
+    private ByteBuffer scratch;
+    private ByteBuffer widened;
 
     /**
      * @param reader the open checkpoint
@@ -42,6 +46,11 @@ public final class WeightLoader {
      * @param source checkpoint path, for messages
      */
     public WeightLoader(SafetensorsReader reader, NDManager manager, DataType dtype, String source) {
+        this(reader, manager, dtype, source, BLOCK_BYTES);
+    }
+
+    WeightLoader(SafetensorsReader reader, NDManager manager, DataType dtype, String source, long blockBytes) {
+        this.blockBytes = blockBytes;
         this.reader = reader;
         this.manager = manager;
         this.dtype = dtype;
@@ -73,28 +82,35 @@ public final class WeightLoader {
         long rowElems = expected.length <= 1 ? info.elementCount() : info.elementCount() / expected[0];
         long rowBytes = Math.max(1, rowElems * info.dtype().bytes());
         long rows = expected.length <= 1 ? 1 : expected[0];
-        long rowsPerBlock = Math.max(1, Math.min(rows, BLOCK_BYTES / rowBytes));
+        long rowsPerBlock = Math.max(1, Math.min(rows, blockBytes / rowBytes));
         if (rowsPerBlock >= rows) {
             return toRuntime(read(info, 0, info.elementCount()), info.dtype(), new Shape(expected));
         }
-        NDList parts = new NDList();
+        // Large tensors are filled block by block into their final array, so loading needs one block of scratch.
+        NDArray all = manager.zeros(new Shape(expected), dtype);
         try {
             for (long r = 0; r < rows; r += rowsPerBlock) {
                 long n = Math.min(rowsPerBlock, rows - r);
                 long[] shape = expected.clone();
                 shape[0] = n;
-                parts.add(toRuntime(read(info, r * rowElems, n * rowElems), info.dtype(), new Shape(shape)));
+                try (NDArray part = toRuntime(read(info, r * rowElems, n * rowElems), info.dtype(),
+                        new Shape(shape))) {
+                    all.set(new NDIndex().addSliceDim(r, r + n), part);
+                }
             }
-            NDArray all = ai.djl.ndarray.NDArrays.concat(parts, 0);
-            all.attach(manager);
             return all;
-        } finally {
-            parts.close();
+        } catch (RuntimeException e) {
+            all.close();
+            throw e;
         }
     }
 
     private ByteBuffer widen(ByteBuffer raw, DType t, int n) {
-        ByteBuffer out = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder());
+        if (widened == null || widened.capacity() < n * 4) {
+            widened = ByteBuffer.allocateDirect(n * 4);
+        }
+        ByteBuffer out = widened.duplicate().order(ByteOrder.nativeOrder());
+        out.clear().limit(n * 4);
         switch (t) {
             case F16 -> {
                 for (int i = 0; i < n; i++) {
@@ -113,23 +129,41 @@ public final class WeightLoader {
             }
             default -> throw new ModelException(source + ": unsupported weight dtype " + t);
         }
-        return out;
+        return out.slice().order(ByteOrder.nativeOrder());
     }
 
-    /** Maps {@code count} elements starting at element {@code first} (little-endian, read-only). */
+    /**
+     * Reads {@code count} elements starting at element {@code first} into a reused direct buffer (little-endian).
+     * Plain reads rather than memory maps: mapped pages would stay resident until garbage-collected and double the
+     * process's peak RSS while loading.
+     */
     private ByteBuffer read(TensorInfo info, long first, long count) {
         int eb = info.dtype().bytes();
+        int bytes = Math.toIntExact(count * eb);
+        if (scratch == null || scratch.capacity() < bytes) {
+            scratch = ByteBuffer.allocateDirect(bytes);
+        }
+        ByteBuffer buf = scratch.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        buf.clear().limit(bytes);
+        long pos = info.offset() + first * eb;
         try (FileChannel ch = FileChannel.open(info.file(), StandardOpenOption.READ)) {
-            return ch.map(FileChannel.MapMode.READ_ONLY, info.offset() + first * eb, count * eb)
-                    .order(ByteOrder.LITTLE_ENDIAN);
+            while (buf.hasRemaining()) {
+                int n = ch.read(buf, pos + buf.position());
+                if (n < 0) {
+                    throw new CorruptDataException(info.file() + ": unexpected end of file reading weight '"
+                            + info.name() + "'");
+                }
+            }
         } catch (IOException e) {
             throw new CorruptDataException(info.file() + ": cannot read weight '" + info.name() + "': "
                     + e.getMessage(), e);
         }
+        buf.flip();
+        return buf.slice().order(ByteOrder.LITTLE_ENDIAN);
     }
 
     /**
-     * Wraps the mapped bytes (F32) or a float32 copy converted in Java (F16, BF16, F64; native half-precision buffer
+     * Wraps the bytes read (F32) or a float32 copy converted in Java (F16, BF16, F64; native half-precision buffer
      * import is avoided because it is not reliable in the engine), then copies to the runtime dtype and device.
      */
     private NDArray toRuntime(ByteBuffer raw, DType fileType, Shape shape) {
@@ -138,7 +172,7 @@ public final class WeightLoader {
         try (NDManager tmp = manager.newSubManager(Device.cpu())) {
             NDArray host = tmp.create(floats, shape, DataType.FLOAT32);
             // Always a real copy (clone, dtype conversion or device transfer): the weights must own their memory
-            // rather than alias the mapped file or the temporary buffer.
+            // rather than alias the reused read buffer.
             if (device.equals(Device.cpu())) {
                 a = dtype == DataType.FLOAT32 ? host.duplicate() : host.toType(dtype, false);
             } else {

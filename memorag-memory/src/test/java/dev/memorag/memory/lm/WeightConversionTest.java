@@ -29,6 +29,29 @@ class WeightConversionTest {
     }
 
     @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"F32", "BF16"})
+    void largeTensorsLoadInRowBlocksIdentically(DType dtype, @TempDir Path dir) throws Exception {
+        Path src = TestData.path("golden/mistral");
+        if (dtype != DType.F32) {
+            rewrite(src, dir, dtype);
+            src = dir;
+        }
+        try (SafetensorsReader r = SafetensorsReader.open(src);
+                ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager(ai.djl.Device.cpu(),
+                        "PyTorch")) {
+            String name = "model.embed_tokens.weight";
+            long[] shape = r.info(name).shape();
+            float[] whole = new WeightLoader(r, m, ai.djl.ndarray.types.DataType.FLOAT32, "test").load(name, shape)
+                    .toFloatArray();
+            // 1000-byte blocks: the 512 x 64 table is read 3 rows at a time.
+            float[] blocks = new WeightLoader(r, m, ai.djl.ndarray.types.DataType.FLOAT32, "test", 1000)
+                    .load(name, shape).toFloatArray();
+            assertArrayEquals(whole, blocks, 0f);
+            assertArrayEquals(r.readFloats(name), whole, 0f);
+        }
+    }
+
+    @ParameterizedTest
     @EnumSource(value = DType.class, names = {"BF16", "F16"})
     void halfPrecisionCheckpointsLoadAsFloat32(DType dtype, @TempDir Path dir) throws Exception {
         Path half = dir.resolve("half");
