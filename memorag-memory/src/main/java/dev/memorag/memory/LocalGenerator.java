@@ -12,6 +12,7 @@ import dev.memorag.api.ChatMessage;
 import dev.memorag.api.GenerationOptions;
 import dev.memorag.api.GenerationResult;
 import dev.memorag.api.Generator;
+import dev.memorag.api.TokenCounter;
 import dev.memorag.api.TokenListener;
 import dev.memorag.api.TokenUsage;
 import dev.memorag.memory.lm.CausalLm;
@@ -40,7 +41,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safety: thread-safe; calls are serialised internally.
  */
-public final class LocalGenerator implements Generator {
+public final class LocalGenerator implements Generator, TokenCounter {
     private static final Logger LOG = LoggerFactory.getLogger(LocalGenerator.class);
 
     private final CausalLm lm;
@@ -122,6 +123,12 @@ public final class LocalGenerator implements Generator {
             tok.tokenId(tok.eosToken()).ifPresent(ids::add);
         }
         return Collections.unmodifiableSet(ids);
+    }
+
+    /** Counts tokens with this model's own tokenizer, so callers fit prompts to its window exactly. */
+    @Override
+    public int count(String text) {
+        return tokenizer.count(text);
     }
 
     @Override

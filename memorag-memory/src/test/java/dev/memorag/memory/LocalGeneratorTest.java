@@ -62,6 +62,14 @@ class LocalGeneratorTest {
     }
 
     @Test
+    void countsTokensWithItsOwnTokenizer() {
+        // the byte-level test tokenizer has one token per UTF-8 byte
+        assertEquals(5, gen.count("Hello"));
+        assertEquals("né".getBytes(java.nio.charset.StandardCharsets.UTF_8).length, gen.count("né"));
+        assertEquals(0, gen.count(""));
+    }
+
+    @Test
     void generatesTextAndStreamsIt() {
         StringBuilder streamed = new StringBuilder();
         GenerationResult r = gen.generate(CHAT, GenerationOptions.greedy(20), streamed::append);
