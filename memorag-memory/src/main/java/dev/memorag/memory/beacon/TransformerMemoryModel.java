@@ -6,6 +6,7 @@ import dev.memorag.api.ChatMessage;
 import dev.memorag.api.FinishReason;
 import dev.memorag.api.GenerationOptions;
 import dev.memorag.api.GenerationResult;
+import dev.memorag.api.Generator;
 import dev.memorag.api.MemoryModel;
 import dev.memorag.api.MemoryStats;
 import dev.memorag.api.ProgressListener;
@@ -160,6 +161,47 @@ public abstract class TransformerMemoryModel implements MemoryModel {
         String result = cut >= 0 ? text.substring(0, cut) : text.toString();
         lm.restoreSnapshot();
         return new GenerationResult(result, reason, new TokenUsage(prompt.length, tokens.length));
+    }
+
+    /**
+     * This memory model as a generator, MemoRAG's default: the conversation's system and user turns are joined into one
+     * user turn fed after the restored memory, so the memory stays visible while answering. Assistant turns are
+     * refused because the memory protocol has no place for them.
+     */
+    @Override
+    public Generator asGenerator() {
+        return new Generator() {
+            @Override
+            public GenerationResult generate(List<ChatMessage> messages, GenerationOptions options,
+                    TokenListener listener) {
+                if (messages.isEmpty()) {
+                    throw new InvalidInputException("messages must not be empty");
+                }
+                StringBuilder turn = new StringBuilder();
+                for (ChatMessage m : messages) {
+                    if (m.role() == ChatMessage.Role.ASSISTANT) {
+                        throw new InvalidInputException(
+                                "the memory model's generator takes system and user turns only, got an assistant turn");
+                    }
+                    if (turn.length() > 0) {
+                        turn.append("\n\n");
+                    }
+                    turn.append(m.content());
+                }
+                return instruct(turn.toString(), options, listener);
+            }
+
+            @Override
+            public String id() {
+                return TransformerMemoryModel.this.id();
+            }
+
+            @Override
+            public int contextTokens() {
+                // positions left after the memory; the beacon model compresses beyond that, but lossily
+                return (int) Math.max(0, lm.config().maxPositions() - stats().kvEntries());
+            }
+        };
     }
 
     private String decode(List<Integer> ids, int extra) {

@@ -285,6 +285,11 @@ public final class GistMemoryModel implements MemoryModel {
             public String id() {
                 return GistMemoryModel.this.id();
             }
+
+            @Override
+            public int contextTokens() {
+                return generator.contextTokens();
+            }
         };
     }
 

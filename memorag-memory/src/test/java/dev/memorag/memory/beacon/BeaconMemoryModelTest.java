@@ -70,6 +70,13 @@ class BeaconMemoryModelTest {
             assertEquals(a, b);
             assertEquals(b, streamed.toString());
             assertEquals(s, m.stats());
+            // as a generator (MemoRAG's default generator) it answers the same user turn against the same memory
+            dev.memorag.api.Generator g = m.asGenerator();
+            assertEquals(a, g.generate(List.of(dev.memorag.api.ChatMessage.user("What did he count?")), greedy).text());
+            assertTrue(g.contextTokens() > 0);
+            assertThrows(InvalidInputException.class, () -> g.generate(
+                    List.of(dev.memorag.api.ChatMessage.assistant("hi")), greedy));
+            assertEquals(s, m.stats());
             // a second document extends the memory without re-reading the first
             m.append("The notebook was lost in a storm.", Prompts.forLanguage(Language.EN), ProgressListener.NONE);
             assertTrue(m.stats().tokensRead() > s.tokensRead());
