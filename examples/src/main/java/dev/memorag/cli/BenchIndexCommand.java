@@ -31,7 +31,7 @@ public final class BenchIndexCommand implements Runnable {
     @Option(names = "--k", defaultValue = "10", description = "neighbours per query (default: ${DEFAULT-VALUE})")
     int k;
 
-    @Option(names = "--ef", defaultValue = "100", split = ",",
+    @Option(names = "--ef", defaultValue = "20,50,100", split = ",",
             description = "HNSW search beams to measure, comma-separated (default: ${DEFAULT-VALUE})")
     int[] ef;
 

@@ -49,6 +49,8 @@ public final class FlatIndex implements VectorIndex, VectorLookup {
     private final Map<Long, Integer> rows = new HashMap<>();
     /** Transposed matrix {@code [dimension, count]}, rebuilt lazily after mutations. */
     private NDArray matrixT;
+    /** Owner of {@link #matrixT}'s memory. */
+    private NDArray matrixRows;
     private boolean closed;
 
     /** An empty index on the CPU. */
@@ -121,7 +123,9 @@ public final class FlatIndex implements VectorIndex, VectorLookup {
     private void invalidate() {
         if (matrixT != null) {
             matrixT.close();
+            matrixRows.close();
             matrixT = null;
+            matrixRows = null;
         }
     }
 
@@ -167,12 +171,10 @@ public final class FlatIndex implements VectorIndex, VectorLookup {
         }
         synchronized (this) {
             if (matrixT == null) {
-                try (NDManager tmp = manager.newSubManager()) {
-                    NDArray rowsMajor = tmp.create(Arrays.copyOf(vectors, count * dimension), new Shape(count, dimension));
-                    NDArray t = rowsMajor.transpose().toDevice(manager.getDevice(), true);
-                    t.attach(manager);
-                    matrixT = t;
-                }
+                // The row-major array must stay referenced: on the CPU, PyTorch reads the Java buffer it was created
+                // from, and a transposed view alone would not keep that buffer from being freed.
+                matrixRows = manager.create(Arrays.copyOf(vectors, count * dimension), new Shape(count, dimension));
+                matrixT = matrixRows.transpose();
             }
             return matrixT;
         }
@@ -232,7 +234,7 @@ public final class FlatIndex implements VectorIndex, VectorLookup {
         return dimension;
     }
 
-    /** Number of NDArrays this index holds natively (0 or 1); tests use it to check that searches do not leak. */
+    /** Number of NDArrays this index holds natively (0, or 2: the matrix and its transposed view); tests use it. */
     int nativeArrayCount() {
         return manager.getManagedArrays().size();
     }

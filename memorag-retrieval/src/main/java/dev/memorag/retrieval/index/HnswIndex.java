@@ -325,7 +325,7 @@ public final class HnswIndex implements VectorIndex, VectorLookup {
     }
 
     /**
-     * HNSW parameters: {@code maxConn} 16, {@code beamWidth} 100 (build), {@code efSearch} 100 (query beam), in
+     * HNSW parameters: {@code maxConn} 16, {@code beamWidth} 100 (build), {@code efSearch} 50 (query beam), in
      * memory by default or in a memory-mapped directory.
      *
      * <p>Thread-safety: not thread-safe.
@@ -334,7 +334,7 @@ public final class HnswIndex implements VectorIndex, VectorLookup {
         private final int dimension;
         private int maxConn = 16;
         private int beamWidth = 100;
-        private int efSearch = 100;
+        private int efSearch = 50;
         private Path mmapDirectory;
 
         private Builder(int dimension) {

@@ -73,6 +73,25 @@ class FlatIndexTest {
     }
 
     @Test
+    void matrixSurvivesGarbageCollection() {
+        float[][] base = unitVectors(2000, 64, 21);
+        long[] ids = ids(2000, 0);
+        try (FlatIndex index = new FlatIndex(64)) {
+            index.add(ids, base);
+            List<ScoredId> first = index.search(base[5], 5);
+            for (int i = 0; i < 5; i++) {
+                System.gc();
+                byte[][] churn = new byte[64][];
+                for (int j = 0; j < churn.length; j++) {
+                    churn[j] = new byte[1 << 20];
+                }
+                assertEquals(first, index.search(base[5], 5), "round " + i);
+            }
+            assertEquals(bruteForce(base, ids, base[5], 5), first.stream().map(ScoredId::id).toList());
+        }
+    }
+
+    @Test
     void removeAndIncrementalAdd() {
         float[][] base = unitVectors(100, 16, 3);
         try (FlatIndex index = new FlatIndex(16)) {
@@ -156,7 +175,7 @@ class FlatIndexTest {
                 index.search(qs[i % qs.length], 10);
             }
             assertEquals(held, index.nativeArrayCount());
-            assertEquals(1, held, "only the matrix is held");
+            assertEquals(2, held, "only the matrix and its transposed view are held");
         }
     }
 }
