@@ -93,7 +93,7 @@ public final class GraphSnapshot {
             int b = phraseNode.get(k.substring(cut + 1));
             // A fact relating a phrase to itself carries no path information: no self-loop.
             if (a != b) {
-                edges.add(a, b, c);
+                edges.add(a, b, KnowledgeGraph.RELATION_WEIGHT * c);
             }
         });
         g.forEachSynonymPair((a, b, sim) -> edges.add(phraseNode.get(a.text), phraseNode.get(b.text), sim));

@@ -41,7 +41,8 @@ public final class GraphStore {
     public static final String STORE_FILE = "graph-store.bin";
     public static final String CSR_FILE = "graph.csr";
     public static final String FORMAT = "memorag-graph";
-    public static final int VERSION = 1;
+    /** 2: phrase–phrase edges weigh both directions (version 1 graphs hold the old, halved weights). */
+    public static final int VERSION = 2;
     private static final byte[] STORE_MAGIC = "MRGSTOR1".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CSR_MAGIC = "MRGCSR01".getBytes(StandardCharsets.US_ASCII);
     private static final ObjectMapper JSON = new ObjectMapper();

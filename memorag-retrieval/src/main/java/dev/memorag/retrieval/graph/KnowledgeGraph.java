@@ -20,9 +20,11 @@ import java.util.Set;
 
 /**
  * HippoRAG 2's knowledge graph: passage nodes, phrase nodes (subjects and objects of facts, {@link PhraseNormalizer
- * normalised}), passage→phrase edges (1.0), subject–object relation edges (+1 per fact per passage) and synonym edges
+ * normalised}), passage→phrase edges (1.0), subject–object relation edges (+2 per fact per passage) and synonym edges
  * between phrases whose embeddings have cosine ≥ {@link GraphSettings#synonymThreshold} (each phrase's
- * {@link GraphSettings#maxSynonyms} nearest neighbours, one undirected edge per pair weighted by the cosine). Facts and
+ * {@link GraphSettings#maxSynonyms} nearest neighbours; one undirected edge per pair weighing the cosine once per
+ * neighbour list that holds the pair). Phrase–phrase weights count both directions as HippoRAG 2 does: it records
+ * those edges once per direction and its undirected graph adds them up. Facts and
  * passages are embedded for query matching and dense seeding.
  *
  * <p>Incremental by construction: an insert embeds and searches neighbours only for new phrases (against all phrases)
@@ -40,6 +42,12 @@ import java.util.Set;
 public final class KnowledgeGraph {
     static final Comparator<Neighbor> NEIGHBOR_ORDER = Comparator.comparingDouble((Neighbor n) -> -n.similarity)
             .thenComparing(n -> n.phrase.text);
+
+    /**
+     * Weight of a relation edge per (passage, fact): HippoRAG 2 records each phrase–phrase edge in both directions
+     * before building its undirected graph, where the two add up (passage–phrase edges are recorded once).
+     */
+    static final double RELATION_WEIGHT = 2.0;
 
     private final Embedder embedder;
     private final GraphSettings settings;
@@ -223,7 +231,8 @@ public final class KnowledgeGraph {
         }
         relationCounts.forEach((k, c) -> {
             int cut = k.indexOf('\0');
-            out.add(edge(GraphEdge.Kind.RELATION, "phrase:" + k.substring(0, cut), "phrase:" + k.substring(cut + 1), c));
+            out.add(edge(GraphEdge.Kind.RELATION, "phrase:" + k.substring(0, cut), "phrase:" + k.substring(cut + 1),
+                    RELATION_WEIGHT * c));
         });
         forEachSynonymPair((a, b, sim) -> out.add(edge(GraphEdge.Kind.SYNONYM, "phrase:" + a.text, "phrase:" + b.text,
                 sim)));
@@ -287,28 +296,30 @@ public final class KnowledgeGraph {
         void visit(PhraseEntry a, PhraseEntry b, double similarity);
     }
 
-    /** Visits each synonym pair once ({@code a.text < b.text}), however many neighbour lists name it. */
+    /**
+     * Visits each synonym pair once ({@code a.text < b.text}) with its edge weight: the cosine once for every
+     * neighbour list that names the pair (HippoRAG 2 records a synonym edge per direction, so a mutual pair weighs
+     * twice its cosine).
+     */
     void forEachSynonymPair(PairVisitor visitor) {
         Map<PhraseEntry, Integer> index = new java.util.IdentityHashMap<>();
         for (PhraseEntry p : phrases.values()) {
             index.put(p, index.size());
         }
-        Set<Long> seen = new HashSet<>();
+        Map<Long, Double> weight = new HashMap<>();
+        Map<Long, PhraseEntry[]> pair = new LinkedHashMap<>();
         for (PhraseEntry a : phrases.values()) {
             int ia = index.get(a);
             for (Neighbor n : a.neighbors) {
                 PhraseEntry b = n.phrase;
                 int ib = index.get(b);
                 long key = ia < ib ? ((long) ia << 32) | ib : ((long) ib << 32) | ia;
-                if (seen.add(key)) {
-                    if (a.text.compareTo(b.text) < 0) {
-                        visitor.visit(a, b, n.similarity);
-                    } else {
-                        visitor.visit(b, a, n.similarity);
-                    }
-                }
+                weight.merge(key, n.similarity, Double::sum);
+                pair.computeIfAbsent(key, k -> a.text.compareTo(b.text) < 0 ? new PhraseEntry[] {a, b}
+                        : new PhraseEntry[] {b, a});
             }
         }
+        pair.forEach((key, ab) -> visitor.visit(ab[0], ab[1], weight.get(key)));
     }
 
     // ---- synonyms ----

@@ -60,11 +60,21 @@ class KnowledgeGraphTest {
     void synonymEdgesRespectThresholdCapAndShortPhrases() {
         KnowledgeGraph g = build(GraphFixtures.corpus(60, 3), 1, TIGHT);
         java.util.Map<String, Integer> degree = new java.util.HashMap<>();
+        int oneWay = 0;
+        int mutual = 0;
         for (GraphEdge e : g.edges()) {
             if (e.kind() != GraphEdge.Kind.SYNONYM) {
                 continue;
             }
-            assertTrue(e.weight() >= 0.3 && e.weight() <= 1.0 + 1e-6, e.toString());
+            // The cosine once per neighbour list holding the pair: with a cap of 2 some pairs are one-way.
+            double cos = cosine(e.a().substring("phrase:".length()), e.b().substring("phrase:".length()));
+            assertTrue(cos >= 0.3, e.toString());
+            if (Math.abs(e.weight() - cos) < 1e-6) {
+                oneWay++;
+            } else {
+                assertEquals(2 * cos, e.weight(), 1e-6, e.toString());
+                mutual++;
+            }
             assertFalse(e.a().equals("phrase:ab") || e.b().equals("phrase:ab"), "short phrase linked: " + e);
             assertFalse(e.a().equals("phrase:u2") || e.b().equals("phrase:u2"), "short phrase linked: " + e);
             degree.merge(e.a(), 1, Integer::sum);
@@ -74,6 +84,35 @@ class KnowledgeGraphTest {
         assertTrue(g.phrases().contains("東京都"), g.phrases().toString());
         assertTrue(g.phrases().contains("ångström"));
         assertFalse(degree.isEmpty());
+        assertTrue(oneWay > 0 && mutual > 0, "one-way " + oneWay + ", mutual " + mutual);
+    }
+
+    @Test
+    void phraseToPhraseEdgesCountBothDirections() {
+        KnowledgeGraph g = new KnowledgeGraph(new TrigramEmbedder(), GraphSettings.DEFAULT);
+        g.insert(List.of(
+                new PassageExtraction(GraphFixtures.chunk("a", "x"), List.of(),
+                        List.of(new Triple("Barack Obama", "born in", "Honolulu"))),
+                new PassageExtraction(GraphFixtures.chunk("b", "y"), List.of(),
+                        List.of(new Triple("Barack Obama", "born in", "Honolulu"),
+                                new Triple("Barack H Obama", "president of", "United States")))),
+                ProgressListener.NONE);
+        java.util.Map<String, Double> w = new java.util.HashMap<>();
+        for (GraphEdge e : g.edges()) {
+            w.put(e.kind() + " " + e.a() + " " + e.b(), e.weight());
+        }
+        // HippoRAG 2 records relation and synonym edges once per direction; passage edges once.
+        assertEquals(4.0, w.get("RELATION phrase:barack obama phrase:honolulu"));
+        assertEquals(2.0, w.get("RELATION phrase:barack h obama phrase:united states"));
+        assertEquals(1.0, w.get("PASSAGE passage:a phrase:barack obama"));
+        double cos = cosine("barack h obama", "barack obama");
+        assertTrue(cos >= 0.8, "fixture pair must be synonyms, cosine " + cos);
+        assertEquals(2 * cos, w.get("SYNONYM phrase:barack h obama phrase:barack obama"), 1e-6);
+    }
+
+    private static double cosine(String a, String b) {
+        float[][] v = new TrigramEmbedder().embed(List.of(a, b), EmbedPurpose.PASSAGE, ProgressListener.NONE);
+        return VectorMath.dot(v[0], v[1]);
     }
 
     @Test
