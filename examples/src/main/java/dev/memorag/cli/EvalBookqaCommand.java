@@ -6,10 +6,6 @@ import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.IntArrayList;
 import dev.memorag.InvalidInputException;
 import dev.memorag.api.Chunk;
-import dev.memorag.api.ChunkIndex;
-import dev.memorag.api.Embedder;
-import dev.memorag.api.Hit;
-import dev.memorag.retrieval.embed.Embedders;
 import dev.memorag.text.Cl100kTokenCounter;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -86,40 +82,19 @@ public final class EvalBookqaCommand implements Runnable {
             }
             sections.add(s.toArray(int[][]::new));
         }
-        long t0 = System.nanoTime();
-        int maxK = java.util.Arrays.stream(ks).max().orElse(1);
-        double[] sums = new double[ks.length];
-        String embedderId;
-        try (Embedder e = options.openEmbedder(Embedders.BGE_SMALL_EN); ChunkIndex index = options.newIndex(e)) {
-            embedderId = options.embedderName(e);
-            index.add(chunks, dev.memorag.api.ProgressListener.NONE);
-            List<List<Hit>> results = index.retrieveAll(queries, maxK);
-            for (int q = 0; q < queries.size(); q++) {
-                List<Hit> hits = results.get(q);
-                for (int j = 0; j < ks.length; j++) {
-                    List<Hit> top = hits.subList(0, Math.min(ks[j], hits.size()));
-                    int hit = 0;
-                    for (int[] s : sections.get(q)) {
-                        if (top.stream().anyMatch(h -> covers(h.chunk(), s))) {
-                            hit++;
-                        }
-                    }
-                    sums[j] += (double) hit / sections.get(q).length;
+        ObjectNode r = RetrievalEvalSupport.recallReport(options, chunks, queries, ks, (q, top) -> {
+            int hit = 0;
+            for (int[] s : sections.get(q)) {
+                if (top.stream().anyMatch(h -> covers(h.chunk(), s))) {
+                    hit++;
                 }
             }
-        }
-        ObjectNode r = RetrievalEvalSupport.JSON.createObjectNode();
-        r.put("retriever", options.retriever);
-        r.put("embedder", embedderId);
-        r.put("questions", queries.size());
-        r.put("chunk_size", chunkTokens != null ? chunkTokens + " tokens" : chunkChars + " chars");
-        r.put("chunk_step", chunkTokens != null ? chunkTokens + " tokens" : chunkStep + " chars");
-        r.put("chunks", chunks.size());
-        ObjectNode recall = r.putObject("recall");
-        for (int j = 0; j < ks.length; j++) {
-            recall.put(Integer.toString(ks[j]), RetrievalEvalSupport.round(sums[j] / queries.size()));
-        }
-        r.put("seconds", RetrievalEvalSupport.round((System.nanoTime() - t0) / 1e9));
+            return (double) hit / sections.get(q).length;
+        }, details -> {
+            details.put("chunk_size", chunkTokens != null ? chunkTokens + " tokens" : chunkChars + " chars");
+            details.put("chunk_step", chunkTokens != null ? chunkTokens + " tokens" : chunkStep + " chars");
+            details.put("chunks", chunks.size());
+        });
         RetrievalEvalSupport.report(spec.commandLine().getOut(), r, options.out);
     }
 

@@ -4,10 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.memorag.InvalidInputException;
 import dev.memorag.api.Chunk;
-import dev.memorag.api.ChunkIndex;
-import dev.memorag.api.Embedder;
-import dev.memorag.api.Hit;
-import dev.memorag.retrieval.embed.Embedders;
 import dev.memorag.text.Cl100kTokenCounter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -69,32 +65,10 @@ public final class EvalRetrievalCommand implements Runnable {
             }
             gold.add(g);
         }
-        long t0 = System.nanoTime();
-        int maxK = java.util.Arrays.stream(ks).max().orElse(1);
-        double[] sums = new double[ks.length];
-        String embedderId;
-        try (Embedder e = options.openEmbedder(Embedders.BGE_SMALL_EN); ChunkIndex index = options.newIndex(e)) {
-            embedderId = options.embedderName(e);
-            index.add(chunks, dev.memorag.api.ProgressListener.NONE);
-            List<List<Hit>> results = index.retrieveAll(queries, maxK);
-            for (int q = 0; q < queries.size(); q++) {
-                List<Hit> hits = results.get(q);
-                for (int j = 0; j < ks.length; j++) {
-                    long found = hits.stream().limit(ks[j]).map(h -> h.chunk().id()).filter(gold.get(q)::contains)
-                            .count();
-                    sums[j] += (double) found / gold.get(q).size();
-                }
-            }
-        }
-        ObjectNode r = RetrievalEvalSupport.JSON.createObjectNode();
-        r.put("retriever", options.retriever);
-        r.put("embedder", embedderId);
-        r.put("questions", queries.size());
-        ObjectNode recall = r.putObject("recall");
-        for (int j = 0; j < ks.length; j++) {
-            recall.put(Integer.toString(ks[j]), RetrievalEvalSupport.round(sums[j] / queries.size()));
-        }
-        r.put("seconds", RetrievalEvalSupport.round((System.nanoTime() - t0) / 1e9));
+        ObjectNode r = RetrievalEvalSupport.recallReport(options, chunks, queries, ks,
+                (q, top) -> (double) top.stream().map(h -> h.chunk().id()).filter(gold.get(q)::contains).count()
+                        / gold.get(q).size(),
+                details -> { });
         RetrievalEvalSupport.report(spec.commandLine().getOut(), r, options.out);
     }
 }

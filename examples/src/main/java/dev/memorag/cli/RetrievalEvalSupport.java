@@ -5,15 +5,19 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.memorag.InvalidInputException;
+import dev.memorag.api.Chunk;
 import dev.memorag.api.ChunkIndex;
 import dev.memorag.api.ChunkIndexKind;
 import dev.memorag.api.Embedder;
+import dev.memorag.api.Hit;
+import dev.memorag.api.ProgressListener;
 import dev.memorag.retrieval.chunks.Bm25ChunkIndex;
 import dev.memorag.retrieval.chunks.DenseChunkIndex;
 import dev.memorag.retrieval.chunks.HybridChunkIndex;
 import dev.memorag.retrieval.chunks.HybridFusion;
 import dev.memorag.retrieval.chunks.SubWindows;
 import dev.memorag.retrieval.chunks.VectorIndexType;
+import dev.memorag.retrieval.embed.Embedders;
 import dev.memorag.retrieval.graph.GraphChunkIndex;
 import dev.memorag.retrieval.graph.PrecomputedExtractions;
 import dev.memorag.spi.ProviderOptions;
@@ -27,6 +31,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Consumer;
 import picocli.CommandLine.Option;
 
 /** Options and helpers shared by the retrieval evaluations (not a command itself). */
@@ -174,6 +179,47 @@ final class RetrievalEvalSupport {
         } catch (NumberFormatException e) {
             throw new InvalidInputException("--k must be a comma-separated list of positive integers, was '" + s + "'");
         }
+    }
+
+    /** How much of question {@code q}'s gold evidence the top hits cover, from 0 to 1. */
+    @FunctionalInterface
+    interface RecallScorer {
+        double score(int q, List<Hit> top);
+    }
+
+    /**
+     * Indexes {@code chunks} with the chosen retriever, retrieves every query and averages {@code scorer} over the
+     * questions at each cut-off. The report holds retriever, embedder, questions, what {@code details} adds, recall
+     * per cut-off and the seconds spent indexing and retrieving.
+     */
+    static ObjectNode recallReport(RetrieverOptions options, List<Chunk> chunks, List<String> queries, int[] ks,
+            RecallScorer scorer, Consumer<ObjectNode> details) {
+        long t0 = System.nanoTime();
+        int maxK = java.util.Arrays.stream(ks).max().orElse(1);
+        double[] sums = new double[ks.length];
+        String embedderId;
+        try (Embedder e = options.openEmbedder(Embedders.BGE_SMALL_EN); ChunkIndex index = options.newIndex(e)) {
+            embedderId = options.embedderName(e);
+            index.add(chunks, ProgressListener.NONE);
+            List<List<Hit>> results = index.retrieveAll(queries, maxK);
+            for (int q = 0; q < queries.size(); q++) {
+                List<Hit> hits = results.get(q);
+                for (int j = 0; j < ks.length; j++) {
+                    sums[j] += scorer.score(q, hits.subList(0, Math.min(ks[j], hits.size())));
+                }
+            }
+        }
+        ObjectNode r = JSON.createObjectNode();
+        r.put("retriever", options.retriever);
+        r.put("embedder", embedderId);
+        r.put("questions", queries.size());
+        details.accept(r);
+        ObjectNode recall = r.putObject("recall");
+        for (int j = 0; j < ks.length; j++) {
+            recall.put(Integer.toString(ks[j]), round(sums[j] / queries.size()));
+        }
+        r.put("seconds", round((System.nanoTime() - t0) / 1e9));
+        return r;
     }
 
     /** Prints the report and writes it to {@code out} when given. */

@@ -5,28 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class EvalRetrievalCommandTest {
-    record Result(int code, String out, String err) {
-    }
-
-    static Result run(String... args) {
-        CommandLine cl = MemoragCli.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute(args);
-        return new Result(code, out.toString(), err.toString());
-    }
-
     static Path write(Path dir, String name, String content) throws Exception {
         Path p = dir.resolve(name);
         Files.writeString(p, content);
@@ -47,7 +31,7 @@ class EvalRetrievalCommandTest {
                 {"id":"q2","question":"Who rescued a turtle?","gold_passage_ids":["p2","p3"]}
                 """);
         Path out = dir.resolve("report.json");
-        Result r = run("eval", "retrieval", "--corpus", corpus.toString(), "--questions", qs.toString(),
+        CliRun r = CliRun.of("eval", "retrieval", "--corpus", corpus.toString(), "--questions", qs.toString(),
                 "--retriever", "bm25", "--k", "1,2", "--out", out.toString());
         assertEquals(0, r.code(), r.err());
         JsonNode j = new ObjectMapper().readTree(r.out());
@@ -63,7 +47,7 @@ class EvalRetrievalCommandTest {
     void badCorpusLineNamesTheLineNumber(@TempDir Path dir) throws Exception {
         Path corpus = write(dir, "c.jsonl", CORPUS + "{\"id\":\"p4\", oops\n");
         Path qs = write(dir, "q.jsonl", "{\"question\":\"x\",\"gold_passage_ids\":[\"p1\"]}\n");
-        Result r = run("eval", "retrieval", "--corpus", corpus.toString(), "--questions", qs.toString(),
+        CliRun r = CliRun.of("eval", "retrieval", "--corpus", corpus.toString(), "--questions", qs.toString(),
                 "--retriever", "bm25");
         assertEquals(1, r.code());
         assertTrue(r.err().contains("line 4") && r.err().contains(corpus.toString()), r.err());
@@ -73,12 +57,12 @@ class EvalRetrievalCommandTest {
     void emptyCorpusAndEmptyQueryAreRejected(@TempDir Path dir) throws Exception {
         Path empty = write(dir, "empty.jsonl", "\n");
         Path qs = write(dir, "q.jsonl", "{\"question\":\"  \",\"gold_passage_ids\":[\"p1\"]}\n");
-        Result r = run("eval", "retrieval", "--corpus", empty.toString(), "--questions", qs.toString(),
+        CliRun r = CliRun.of("eval", "retrieval", "--corpus", empty.toString(), "--questions", qs.toString(),
                 "--retriever", "bm25");
         assertEquals(1, r.code());
         assertTrue(r.err().contains("empty"), r.err());
         Path corpus = write(dir, "c.jsonl", CORPUS);
-        Result q = run("eval", "retrieval", "--corpus", corpus.toString(), "--questions", qs.toString(),
+        CliRun q = CliRun.of("eval", "retrieval", "--corpus", corpus.toString(), "--questions", qs.toString(),
                 "--retriever", "bm25");
         assertEquals(1, q.code());
         assertTrue(q.err().contains("record 1") && q.err().contains("'question'"), q.err());
@@ -91,8 +75,8 @@ class EvalRetrievalCommandTest {
         int start = book.indexOf("Urashima");
         Path qs = write(dir, "q.jsonl", "{\"question\":\"Who rescued a turtle?\",\"gold_sections\":[{\"char_start\":"
                 + start + ",\"char_end\":" + book.length() + "}]}\n");
-        Result r = run("eval", "bookqa", "--book", b.toString(), "--questions", qs.toString(), "--retriever", "bm25",
-                "--chunk-chars", "400", "--chunk-step", "300");
+        CliRun r = CliRun.of("eval", "bookqa", "--book", b.toString(), "--questions", qs.toString(),
+                "--retriever", "bm25", "--chunk-chars", "400", "--chunk-step", "300");
         assertEquals(0, r.code(), r.err());
         JsonNode j = new ObjectMapper().readTree(r.out());
         assertEquals(1.0, j.get("recall").get("1").asDouble());

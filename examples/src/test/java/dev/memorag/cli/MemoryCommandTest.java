@@ -1,6 +1,5 @@
 package dev.memorag.cli;
 
-import static dev.memorag.cli.LmCommandTest.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -30,10 +29,10 @@ class MemoryCommandTest {
     void traceReproducesTheBeaconGolden() throws Exception {
         Path model = TestData.path("golden/memorag-beacon-qwen2");
         JsonNode g = JSON.readTree(model.resolve("golden.json").toFile());
-        String[] r = run("memory", "trace", "--model", model.toString(), "--context-ids", ids(g.get("context_ids")),
+        CliRun r = CliRun.of("memory", "trace", "--model", model.toString(), "--context-ids", ids(g.get("context_ids")),
                 "--query-ids", ids(g.get("query_ids")), "--max-new-tokens", "8", "--json");
-        assertEquals("0", r[0], r[2]);
-        JsonNode out = JSON.readTree(r[1]);
+        assertEquals(0, r.code(), r.err());
+        JsonNode out = JSON.readTree(r.out());
         assertEquals(g.at("/generate/new_tokens"), out.get("new_tokens"));
         for (JsonNode l : out.at("/after_memorize/per_layer")) {
             assertEquals(List.of(0, 24, 5), List.of(l.get("sink").asInt(), l.get("beacon").asInt(),
@@ -48,20 +47,20 @@ class MemoryCommandTest {
     @Test
     void makeBeaconModelThenBenchMemory() throws Exception {
         Path model = dir.resolve("tiny-beacon");
-        String[] r = run("bench", "make-model", "--shape", "tiny", "--out", model.toString(), "--beacon-ratio", "4",
+        CliRun r = CliRun.of("bench", "make-model", "--shape", "tiny", "--out", model.toString(), "--beacon-ratio", "4",
                 "--beacon-window", "16");
-        assertEquals("0", r[0], r[2]);
+        assertEquals(0, r.code(), r.err());
         assertTrue(Files.exists(model.resolve("beacon.safetensors")));
-        r = run("bench", "memory", "--model", model.toString(), "--tokens", "200", "--json");
-        assertEquals("0", r[0], r[2]);
-        JsonNode out = JSON.readTree(r[1]);
+        r = CliRun.of("bench", "memory", "--model", model.toString(), "--tokens", "200", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode out = JSON.readTree(r.out());
         // 12 full windows x 4 beacons + an 8-token tail with 2 beacons
         assertEquals(48 + 10, out.get("kv_entries_per_layer").asInt());
         assertEquals(58L * 2 * 2 * 2 * 16 * 4, out.get("kv_bytes").asLong());
         assertTrue(out.get("save_bytes").asLong() > out.get("kv_bytes").asLong());
         assertTrue(out.get("peak_rss_bytes").asLong() > 0);
-        r = run("bench", "memory", "--model", model.toString(), "--tokens", "0");
-        assertEquals("1", r[0]);
-        assertTrue(r[2].contains("--tokens must be > 0"), r[2]);
+        r = CliRun.of("bench", "memory", "--model", model.toString(), "--tokens", "0");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("--tokens must be > 0"), r.err());
     }
 }

@@ -249,34 +249,29 @@ class SafetensorsReaderTest {
     @Test
     void writerRoundTripF16WithinRoundingAndExactForRepresentableValues() throws IOException {
         float[] v = sampleValues();
-        Path f = tmp.resolve("f16.safetensors");
-        new SafetensorsWriter().put("a", new long[] {v.length}, v).write(f, DType.F16);
-        try (SafetensorsReader r = SafetensorsReader.open(f)) {
-            assertEquals(DType.F16, r.info("a").dtype());
-            float[] back = r.readFloats("a");
-            for (int i = 0; i < v.length; i++) {
-                float x = v[i];
-                float y = back[i];
-                if (Float.isNaN(x)) {
-                    assertTrue(Float.isNaN(y));
-                } else if (Math.abs(x) > 65520f) {
-                    assertEquals(Math.copySign(Float.POSITIVE_INFINITY, x), y, "overflow to infinity");
-                } else if (Math.abs(x) >= 0x1p-14f) {
-                    // normal range: error at most half a unit in the last place of 11 significant bits
-                    float halfUlp = Math.scalb(1f, Math.getExponent(x) - 11);
-                    assertTrue(Math.abs(x - y) <= halfUlp, x + " -> " + y);
-                } else {
-                    // subnormal range: absolute error at most half the smallest subnormal
-                    assertTrue(Math.abs(x - y) <= 0x1p-25f, x + " -> " + y);
-                }
+        float[] back = roundTrip(v, "f16.safetensors", DType.F16);
+        for (int i = 0; i < v.length; i++) {
+            float x = v[i];
+            float y = back[i];
+            if (Float.isNaN(x)) {
+                assertTrue(Float.isNaN(y));
+            } else if (Math.abs(x) > 65520f) {
+                assertEquals(Math.copySign(Float.POSITIVE_INFINITY, x), y, "overflow to infinity");
+            } else if (Math.abs(x) >= 0x1p-14f) {
+                // normal range: error at most half a unit in the last place of 11 significant bits
+                float halfUlp = Math.scalb(1f, Math.getExponent(x) - 11);
+                assertTrue(Math.abs(x - y) <= halfUlp, x + " -> " + y);
+            } else {
+                // subnormal range: absolute error at most half the smallest subnormal
+                assertTrue(Math.abs(x - y) <= 0x1p-25f, x + " -> " + y);
             }
-            for (int i = 0; i < 15; i++) {
-                float x = v[i];
-                boolean representable = x == 0f || Float.isInfinite(x) || x == 1f || x == -2.5f || x == 0.5f
-                        || x == 65504f || x == 3.140625f || x == 1024f;
-                if (representable) {
-                    assertEquals(Float.floatToIntBits(x), Float.floatToIntBits(back[i]), "exact for " + x);
-                }
+        }
+        for (int i = 0; i < 15; i++) {
+            float x = v[i];
+            boolean representable = x == 0f || Float.isInfinite(x) || x == 1f || x == -2.5f || x == 0.5f
+                    || x == 65504f || x == 3.140625f || x == 1024f;
+            if (representable) {
+                assertEquals(Float.floatToIntBits(x), Float.floatToIntBits(back[i]), "exact for " + x);
             }
         }
     }
@@ -284,27 +279,32 @@ class SafetensorsReaderTest {
     @Test
     void writerRoundTripBf16WithinRoundingAndExactForRepresentableValues() throws IOException {
         float[] v = sampleValues();
-        Path f = tmp.resolve("bf16.safetensors");
-        new SafetensorsWriter().put("a", new long[] {v.length}, v).write(f, DType.BF16);
+        float[] back = roundTrip(v, "bf16.safetensors", DType.BF16);
+        for (int i = 0; i < v.length; i++) {
+            float x = v[i];
+            float y = back[i];
+            if (Float.isNaN(x)) {
+                assertTrue(Float.isNaN(y));
+            } else if (Float.isInfinite(x)) {
+                assertEquals(x, y);
+            } else {
+                assertEquals(bf16Nearest(x), y, "round-to-nearest-even of " + x);
+                assertTrue(Math.abs(x - y) <= Math.abs(x) * 0x1p-8f, x + " -> " + y);
+            }
+        }
+        for (float x : new float[] {0f, 1f, -2.5f, 0.5f, 1024f, 3.140625f}) {
+            int i = indexOf(v, x);
+            assertEquals(Float.floatToIntBits(x), Float.floatToIntBits(back[i]), "exact for " + x);
+        }
+    }
+
+    /** Writes {@code v} as tensor "a" in {@code dtype} to {@code file}, checks the stored dtype and reads it back. */
+    private float[] roundTrip(float[] v, String file, DType dtype) throws IOException {
+        Path f = tmp.resolve(file);
+        new SafetensorsWriter().put("a", new long[] {v.length}, v).write(f, dtype);
         try (SafetensorsReader r = SafetensorsReader.open(f)) {
-            assertEquals(DType.BF16, r.info("a").dtype());
-            float[] back = r.readFloats("a");
-            for (int i = 0; i < v.length; i++) {
-                float x = v[i];
-                float y = back[i];
-                if (Float.isNaN(x)) {
-                    assertTrue(Float.isNaN(y));
-                } else if (Float.isInfinite(x)) {
-                    assertEquals(x, y);
-                } else {
-                    assertEquals(bf16Nearest(x), y, "round-to-nearest-even of " + x);
-                    assertTrue(Math.abs(x - y) <= Math.abs(x) * 0x1p-8f, x + " -> " + y);
-                }
-            }
-            for (float x : new float[] {0f, 1f, -2.5f, 0.5f, 1024f, 3.140625f}) {
-                int i = indexOf(v, x);
-                assertEquals(Float.floatToIntBits(x), Float.floatToIntBits(back[i]), "exact for " + x);
-            }
+            assertEquals(dtype, r.info("a").dtype());
+            return r.readFloats("a");
         }
     }
 

@@ -150,7 +150,7 @@ public final class DenseChunkIndex extends AbstractChunkIndex {
 
         public DenseChunkIndex build() {
             return new DenseChunkIndex(new ChunkStore(),
-                    new DenseSearcher(embedder, type, windows, type.create(embedder.dimension())));
+                    DenseSearcher.empty(embedder, type, windows));
         }
     }
 }

@@ -39,6 +39,11 @@ final class DenseSearcher implements AutoCloseable {
         this.index = index;
     }
 
+    /** A searcher over a new, empty vector index of {@code type}. */
+    static DenseSearcher empty(Embedder embedder, VectorIndexType type, SubWindows windows) {
+        return new DenseSearcher(embedder, type, windows, type.create(embedder.dimension()));
+    }
+
     void add(long[] slots, List<Chunk> chunks, ProgressListener progress) {
         List<String> texts = new ArrayList<>();
         List<Long> ids = new ArrayList<>();

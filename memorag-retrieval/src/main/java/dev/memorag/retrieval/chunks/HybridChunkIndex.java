@@ -222,7 +222,7 @@ public final class HybridChunkIndex extends AbstractChunkIndex {
 
         public HybridChunkIndex build() {
             return new HybridChunkIndex(new ChunkStore(),
-                    new DenseSearcher(embedder, type, windows, type.create(embedder.dimension())), fusion);
+                    DenseSearcher.empty(embedder, type, windows), fusion);
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.memorag.retrieval.embed;
 
+import dev.memorag.api.ProgressListener;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -37,5 +38,36 @@ final class LengthBatches {
             batches.add(b);
         }
         return batches;
+    }
+
+    /** Runs the model on one batch, writing the vector of text {@code batch[r]} to {@code out[batch[r]]}. */
+    @FunctionalInterface
+    interface BatchRunner {
+        void run(TextTokenizer.Encoded[] enc, int[] batch, float[][] out);
+    }
+
+    /**
+     * The embedders' shared loop: tokenizes {@code prefix + text}, runs {@code runner} on the {@link #plan planned}
+     * batches, reporting progress after each, and returns the vectors in the caller's order.
+     */
+    static float[][] embed(TextTokenizer tokenizer, List<String> texts, String prefix, int batchSize, boolean sort,
+            ProgressListener progress, BatchRunner runner) {
+        float[][] out = new float[texts.size()][];
+        if (texts.isEmpty()) {
+            return out;
+        }
+        TextTokenizer.Encoded[] enc = tokenizer.encode(prefix.isEmpty() ? texts
+                : texts.stream().map(t -> prefix + t).toList());
+        int[] lengths = new int[enc.length];
+        for (int i = 0; i < enc.length; i++) {
+            lengths[i] = enc[i].ids().length;
+        }
+        long done = 0;
+        for (int[] batch : plan(lengths, batchSize, sort)) {
+            runner.run(enc, batch, out);
+            done += batch.length;
+            progress.onProgress("embed", done, texts.size());
+        }
+        return out;
     }
 }

@@ -102,31 +102,19 @@ public final class OnnxEmbedder implements Embedder {
         if (closed) {
             throw new StateException("embedder " + id + " is closed");
         }
-        float[][] out = new float[texts.size()][];
-        if (texts.isEmpty()) {
-            return out;
-        }
-        String prefix = purpose == EmbedPurpose.QUERY ? queryPrefix : passagePrefix;
-        List<String> inputs = prefix.isEmpty() ? texts : texts.stream().map(t -> prefix + t).toList();
         for (int i = 0; i < texts.size(); i++) {
             if (texts.get(i) == null) {
                 throw new InvalidInputException("text " + i + " is null");
             }
         }
-        TextTokenizer.Encoded[] enc = tokenizer.encode(inputs);
-        int[] lengths = new int[enc.length];
-        for (int i = 0; i < enc.length; i++) {
-            lengths[i] = enc[i].ids().length;
+        if (texts.isEmpty()) {
+            return new float[0][];
         }
-        long done = 0;
+        String prefix = purpose == EmbedPurpose.QUERY ? queryPrefix : passagePrefix;
         try (Predictor<NDList, NDList> predictor = model.newPredictor(new NoopTranslator())) {
-            for (int[] batch : LengthBatches.plan(lengths, batchSize, sortByLength)) {
-                runBatch(predictor, enc, batch, out);
-                done += batch.length;
-                progress.onProgress("embed", done, texts.size());
-            }
+            return LengthBatches.embed(tokenizer, texts, prefix, batchSize, sortByLength, progress,
+                    (enc, batch, out) -> runBatch(predictor, enc, batch, out));
         }
-        return out;
     }
 
     private void runBatch(Predictor<NDList, NDList> predictor, TextTokenizer.Encoded[] enc, int[] batch,

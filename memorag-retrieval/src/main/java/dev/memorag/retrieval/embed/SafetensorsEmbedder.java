@@ -65,40 +65,26 @@ public final class SafetensorsEmbedder implements Embedder {
         if (closed) {
             throw new StateException("embedder " + id + " is closed");
         }
-        float[][] out = new float[texts.size()][];
-        if (texts.isEmpty()) {
-            return out;
-        }
         String prefix = purpose == EmbedPurpose.QUERY ? queryPrefix : "";
-        TextTokenizer.Encoded[] enc = tokenizer.encode(prefix.isEmpty() ? texts
-                : texts.stream().map(t -> prefix + t).toList());
-        int[] lengths = new int[enc.length];
-        for (int i = 0; i < enc.length; i++) {
-            lengths[i] = enc[i].ids().length;
-        }
-        long done = 0;
         int pad = encoder.config().padTokenId();
         int h = encoder.config().hiddenSize();
-        for (int[] batch : LengthBatches.plan(lengths, batchSize, true)) {
+        return LengthBatches.embed(tokenizer, texts, prefix, batchSize, true, progress, (enc, batch, out) -> {
             int seq = 0;
             for (int i : batch) {
-                seq = Math.max(seq, lengths[i]);
+                seq = Math.max(seq, enc[i].ids().length);
             }
             long[] ids = new long[batch.length * seq];
             java.util.Arrays.fill(ids, pad);
             int[] lens = new int[batch.length];
             for (int r = 0; r < batch.length; r++) {
-                System.arraycopy(enc[batch[r]].ids(), 0, ids, r * seq, lengths[batch[r]]);
-                lens[r] = lengths[batch[r]];
+                lens[r] = enc[batch[r]].ids().length;
+                System.arraycopy(enc[batch[r]].ids(), 0, ids, r * seq, lens[r]);
             }
             float[] hidden = encoder.forward(ids, batch.length, seq, lens);
             for (int r = 0; r < batch.length; r++) {
                 out[batch[r]] = pooling.pool(hidden, r, seq, h, lens[r]);
             }
-            done += batch.length;
-            progress.onProgress("embed", done, texts.size());
-        }
-        return out;
+        });
     }
 
     @Override

@@ -16,6 +16,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -128,43 +129,32 @@ public final class GraphChunkIndex implements ChunkIndex {
 
     @Override
     public List<Chunk> chunks() {
-        lock.readLock().lock();
-        try {
-            return graph.passages();
-        } finally {
-            lock.readLock().unlock();
-        }
+        return underReadLock(graph::passages);
     }
 
     @Override
     public List<Hit> retrieve(String query, int k) {
-        lock.readLock().lock();
-        try {
-            return retriever.retrieve(query, k);
-        } finally {
-            lock.readLock().unlock();
-        }
+        return underReadLock(() -> retriever.retrieve(query, k));
     }
 
     @Override
     public List<List<Hit>> retrieveAll(List<String> queries, int k) {
-        lock.readLock().lock();
-        try {
-            List<List<Hit>> out = new ArrayList<>();
-            for (GraphRetrieval r : retriever.retrieveAll(queries, k)) {
-                out.add(r.hits());
-            }
-            return out;
-        } finally {
-            lock.readLock().unlock();
+        List<List<Hit>> out = new ArrayList<>();
+        for (GraphRetrieval r : retrieveDetailed(queries, k)) {
+            out.add(r.hits());
         }
+        return out;
     }
 
     /** Retrieval with intermediate steps (facts, seeds, fallback) for several queries. */
     public List<GraphRetrieval> retrieveDetailed(List<String> queries, int k) {
+        return underReadLock(() -> retriever.retrieveAll(queries, k));
+    }
+
+    private <T> T underReadLock(Supplier<T> read) {
         lock.readLock().lock();
         try {
-            return retriever.retrieveAll(queries, k);
+            return read.get();
         } finally {
             lock.readLock().unlock();
         }

@@ -146,15 +146,7 @@ public final class KnowledgeGraph {
         }
         for (int i = 0; i < items.size(); i++) {
             Chunk chunk = items.get(i).passage();
-            PassageEntry pe = new PassageEntry(chunk, passageVecs[i], itemFacts.get(i));
-            passages.put(chunk.id(), pe);
-            for (Fact f : pe.facts) {
-                facts.get(f).passageCount++;
-                relationCounts.merge(pairKey(f.subject(), f.object()), 1, Integer::sum);
-            }
-            for (String p : pe.phrases) {
-                phrases.get(p).passageCount++;
-            }
+            addPassage(new PassageEntry(chunk, passageVecs[i], itemFacts.get(i)));
         }
         snapshot = null;
         return new InsertReport(items.size(), created.size(), factList.size(), dropped);
@@ -266,6 +258,18 @@ public final class KnowledgeGraph {
         return relationCounts;
     }
 
+    /** Registers a passage whose facts and phrases are already in the graph, counting it for each of them. */
+    private void addPassage(PassageEntry pe) {
+        passages.put(pe.chunk.id(), pe);
+        for (Fact f : pe.facts) {
+            facts.get(f).passageCount++;
+            relationCounts.merge(pairKey(f.subject(), f.object()), 1, Integer::sum);
+        }
+        for (String p : pe.phrases) {
+            phrases.get(p).passageCount++;
+        }
+    }
+
     /** Restores state read by {@link GraphStore} into this empty graph. */
     void restore(List<PassageEntry> ps, List<PhraseEntry> phs, List<FactEntry> fs) {
         for (PhraseEntry p : phs) {
@@ -274,16 +278,7 @@ public final class KnowledgeGraph {
         for (FactEntry f : fs) {
             facts.put(f.fact, f);
         }
-        for (PassageEntry pe : ps) {
-            passages.put(pe.chunk.id(), pe);
-            for (Fact f : pe.facts) {
-                facts.get(f).passageCount++;
-                relationCounts.merge(pairKey(f.subject(), f.object()), 1, Integer::sum);
-            }
-            for (String p : pe.phrases) {
-                phrases.get(p).passageCount++;
-            }
-        }
+        ps.forEach(this::addPassage);
         snapshot = null;
     }
 
