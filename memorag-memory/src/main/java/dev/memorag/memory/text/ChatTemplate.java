@@ -118,14 +118,15 @@ public final class ChatTemplate {
             boolean identifierBefore = at > 0
                     && (Character.isLetterOrDigit(template.charAt(at - 1)) || template.charAt(at - 1) == '_');
             int open = at + call.length();
-            int close = identifierBefore ? -1 : matchingParen(template, open);
-            if (close < 0) {
+            CallArguments parsed = identifierBefore ? null : callArguments(template, open);
+            if (parsed == null) {
                 out.append(template, from, open);
                 from = open;
                 continue;
             }
+            List<String> args = parsed.args();
+            int close = parsed.close();
             out.append(template, from, open);
-            List<String> args = splitTopLevel(template.substring(open, close));
             for (int i = 0; i < args.size(); i++) {
                 String a = args.get(i);
                 Matcher kw = KEYWORD_ARG.matcher(a);
@@ -141,10 +142,19 @@ public final class ChatTemplate {
 
     private static final Pattern KEYWORD_ARG = Pattern.compile("(?s)(\\s*[A-Za-z_][A-Za-z0-9_]*\\s*)=(?!=)(.*)");
 
-    /** Index of the ')' closing the call whose arguments start at {@code start}, or -1. */
-    private static int matchingParen(String s, int start) {
+    /** A call's top-level arguments and the index of its closing ')'. */
+    private record CallArguments(List<String> args, int close) {
+    }
+
+    /**
+     * One scan of the call whose arguments start at {@code start}: its arguments split at commas outside quotes and
+     * brackets, and its closing ')'; null when the call is not closed.
+     */
+    private static CallArguments callArguments(String s, int start) {
+        List<String> out = new ArrayList<>();
         int depth = 0;
         char quote = 0;
+        int argStart = start;
         for (int i = start; i < s.length(); i++) {
             char c = s.charAt(i);
             if (quote != 0) {
@@ -159,40 +169,19 @@ public final class ChatTemplate {
                 depth++;
             } else if (c == ')' || c == ']' || c == '}') {
                 if (depth == 0) {
-                    return c == ')' ? i : -1;
+                    if (c != ')') {
+                        return null;
+                    }
+                    out.add(s.substring(argStart, i));
+                    return new CallArguments(out, i);
                 }
-                depth--;
-            }
-        }
-        return -1;
-    }
-
-    private static List<String> splitTopLevel(String args) {
-        List<String> out = new ArrayList<>();
-        int depth = 0;
-        char quote = 0;
-        int start = 0;
-        for (int i = 0; i < args.length(); i++) {
-            char c = args.charAt(i);
-            if (quote != 0) {
-                if (c == '\\') {
-                    i++;
-                } else if (c == quote) {
-                    quote = 0;
-                }
-            } else if (c == '\'' || c == '"') {
-                quote = c;
-            } else if (c == '(' || c == '[' || c == '{') {
-                depth++;
-            } else if (c == ')' || c == ']' || c == '}') {
                 depth--;
             } else if (c == ',' && depth == 0) {
-                out.add(args.substring(start, i));
-                start = i + 1;
+                out.add(s.substring(argStart, i));
+                argStart = i + 1;
             }
         }
-        out.add(args.substring(start));
-        return out;
+        return null;
     }
 
     /** Renders {@code messages}; with {@code addGenerationPrompt} the assistant header is appended. */
