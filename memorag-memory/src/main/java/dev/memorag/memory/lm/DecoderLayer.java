@@ -1,127 +1,76 @@
 package dev.memorag.memory.lm;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
 
 /**
- * One decoder layer, split into the steps a caller may interleave with its own logic (the beacon memory model swaps
- * the q/k/v projections for beacon tokens and keeps its own caches):
+ * One decoder layer:
  * <pre>
  *   x = inputNorm(h)
- *   q = project(x, q(), numHeads); k = project(x, k(), numKvHeads); v = project(x, v(), numKvHeads)
- *   q = Ops.applyRope(q, cos, sin); k = Ops.applyRope(k, cos, sin)
- *   a = attend(q, kAll, vAll, mask)            // kAll/vAll = [cached; new]
- *   h = h + outProj(a)
- *   h = mlpBlock(h)                            // h + mlp(postAttentionNorm(h))
+ *   q, k, v = split(qkv(x))                    // one product with the fused weight
+ *   q, k = rope(q), rope(k)                    // one RoPE over the q and k heads together
+ *   a = attend(q, [cached k; k], [cached v; v], mask)
+ *   h = h + o(a)
+ *   h = h + down(silu(gate(y)) * up(y)),  y = postAttentionNorm(h)
  * </pre>
- * {@link #forward} runs exactly these steps with a {@link KvCache}.
+ * Decoding a token runs every op once per layer, and each op is a native call with a fixed cost, so the layer is
+ * written to use as few ops as the reference's arithmetic allows.
  *
- * <p>Internal runtime API (NDArray-based), not part of the library's public API. Every result lives in the manager
- * of the activation argument. Thread-safety: immutable; safe for concurrent use on distinct activations.
+ * <p>Internal runtime API (NDArray-based), not part of the library's public API. Every result lives in the manager of
+ * the activation argument. Thread-safety: immutable; safe for concurrent use on distinct activations.
  */
 public final class DecoderLayer {
     private final int index;
     private final ModelConfig config;
     private final LayerWeights weights;
-    private final Projection fusedQkv;
-    private final Projection fusedGateUp;
+    private final LayerConstants constants;
 
-    DecoderLayer(int index, ModelConfig config, LayerWeights weights, Projection fusedQkv, Projection fusedGateUp) {
+    DecoderLayer(int index, ModelConfig config, LayerWeights weights, LayerConstants constants) {
         this.index = index;
         this.config = config;
         this.weights = weights;
-        this.fusedQkv = fusedQkv;
-        this.fusedGateUp = fusedGateUp;
+        this.constants = constants;
     }
 
     public int index() {
         return index;
     }
 
-    public LayerWeights weights() {
-        return weights;
-    }
-
-    public Projection q() {
-        return weights.q();
-    }
-
-    public Projection k() {
-        return weights.k();
-    }
-
-    public Projection v() {
-        return weights.v();
-    }
-
-    /** input_layernorm. */
-    public NDArray inputNorm(NDArray hidden) {
-        return Ops.rmsNorm(hidden, weights.inputNorm(), config.rmsNormEps());
-    }
-
-    /** Projects {@code x [B, T, hidden]} with {@code p} and splits into {@code [B, heads, T, headDim]}. */
-    public NDArray project(NDArray x, Projection p, int heads) {
-        return Ops.splitHeads(p.apply(x), heads, config.headDim());
-    }
-
-    /** Attention over all keys: q {@code [B, H, T, D]}, k/v {@code [B, KvH, S, D]}, additive mask {@code [B,1,T,S]}. */
-    public NDArray attend(NDArray q, NDArray k, NDArray v, NDArray mask) {
-        return Ops.attention(q, k, v, mask, config.groups());
-    }
-
-    /** o_proj. */
-    public NDArray outProj(NDArray attention) {
-        return weights.o().apply(attention);
-    }
-
-    /** {@code h + mlp(postAttentionNorm(h))}. */
-    public NDArray mlpBlock(NDArray hidden) {
-        NDArray x = Ops.rmsNorm(hidden, weights.postAttentionNorm(), config.rmsNormEps());
-        // One product with the fused [gate; up] weight, then the SwiGLU on its two halves.
-        NDArray gu = fusedGateUp.apply(x);
-        long im = config.intermediateSize();
-        NDArray g = gu.get(new NDIndex().addEllipseDim().addSliceDim(0, im));
-        NDArray u = gu.get(new NDIndex().addEllipseDim().addSliceDim(im, 2 * im));
-        return hidden.add(weights.down().apply(ai.djl.nn.Activation.swish(g, 1f).mul(u)));
-    }
-
     /**
-     * q, k, v {@code [B, heads, T, D]} (before RoPE) from one product with the fused q/k/v weight; equal to
-     * {@code project(x, q(), numHeads)} etc.
-     */
-    public NDArray[] projectQkv(NDArray x) {
-        NDArray all = fusedQkv.apply(x);
-        long qd = (long) config.numHeads() * config.headDim();
-        long kvd = (long) config.numKvHeads() * config.headDim();
-        NDArray q = all.get(new NDIndex().addEllipseDim().addSliceDim(0, qd));
-        NDArray k = all.get(new NDIndex().addEllipseDim().addSliceDim(qd, qd + kvd));
-        NDArray v = all.get(new NDIndex().addEllipseDim().addSliceDim(qd + kvd, qd + 2 * kvd));
-        return new NDArray[] {Ops.splitHeads(q, config.numHeads(), config.headDim()),
-            Ops.splitHeads(k, config.numKvHeads(), config.headDim()),
-            Ops.splitHeads(v, config.numKvHeads(), config.headDim())};
-    }
-
-    /**
-     * The standard layer: attention over the cache's keys plus the new ones (appended to {@code cache}), then the MLP.
+     * Runs the layer; attention covers the cache's keys plus the new ones (appended to {@code cache}).
      *
      * @param hidden {@code [B, T, hidden]}
-     * @param cos RoPE table {@code [B, T, D]} or {@code [B, 1, T, D]}
-     * @param sin RoPE table {@code [B, T, D]} or {@code [B, 1, T, D]}
+     * @param cos RoPE table {@code [B, T, 1, D]}
+     * @param sin RoPE table {@code [B, T, 1, D]}
      * @param mask additive mask {@code [B, 1, T, past+T]}, or null for none
      * @param cache the KV cache, or null to attend over the new tokens only
      */
     public NDArray forward(NDArray hidden, NDArray cos, NDArray sin, NDArray mask, KvCache cache) {
-        NDArray x = inputNorm(hidden);
-        NDArray[] qkv = projectQkv(x);
-        NDArray q = Ops.applyRope(qkv[0], cos, sin);
-        NDArray k = Ops.applyRope(qkv[1], cos, sin);
-        NDArray v = qkv[2];
+        Shape s = hidden.getShape();
+        int heads = config.numHeads();
+        int kvHeads = config.numKvHeads();
+        NDArray x = Ops.rmsNorm(hidden, weights.inputNorm(), constants.rmsNormEps());
+        // [B, T, heads + 2 kvHeads, D]: the q, k and v heads side by side, as the fused product lays them out.
+        NDList qkv = weights.qkv().apply(x).reshape(s.get(0), s.get(1), heads + 2L * kvHeads, config.headDim())
+                .split(new long[] {heads + kvHeads}, 2);
+        NDList qk = Ops.applyRope(qkv.get(0), cos, sin, constants.rotateHalf()).split(new long[] {heads}, 2);
+        NDArray q = qk.get(0).transpose(0, 2, 1, 3);
+        NDArray k = qk.get(1).transpose(0, 2, 1, 3);
+        NDArray v = qkv.get(1).transpose(0, 2, 1, 3);
         if (cache != null) {
             NDArray[] kv = cache.append(index, k, v, hidden.getManager());
             k = kv[0];
             v = kv[1];
         }
-        NDArray h = hidden.add(outProj(attend(q, k, v, mask)));
-        return mlpBlock(h);
+        NDArray attended = Ops.attention(q, k, v, mask, config.groups(), constants.sqrtHeadDim());
+        NDArray h = hidden.add(weights.o().apply(attended));
+        NDArray y = Ops.rmsNorm(h, weights.postAttentionNorm(), constants.rmsNormEps());
+        NDList gateUp = weights.gateUp().apply(y).split(2, 2);
+        NDArray gate = gateUp.get(0);
+        // silu(g) = g * sigmoid(g); DJL's swish adds a multiply by beta, an op more per layer.
+        NDArray act = gate.mul(Activation.sigmoid(gate)).mul(gateUp.get(1));
+        return h.add(weights.down().apply(act));
     }
 }

@@ -35,11 +35,12 @@ public final class DecoderModel implements AutoCloseable {
     private final NDArray invFreq;
     private final float attentionScaling;
     private final List<DecoderLayer> layers;
+    private final LayerConstants constants;
     private final Path directory;
     private volatile boolean closed;
 
     private DecoderModel(ModelConfig config, NDManager manager, DataType dtype, NDArray embedTokens, NDArray lmHead,
-            NDArray finalNorm, List<DecoderLayer> layers, Path directory) {
+            NDArray finalNorm, List<DecoderLayer> layers, LayerConstants constants, Path directory) {
         this.config = config;
         this.manager = manager;
         this.dtype = dtype;
@@ -47,6 +48,7 @@ public final class DecoderModel implements AutoCloseable {
         this.lmHead = lmHead;
         this.finalNorm = finalNorm;
         this.layers = Collections.unmodifiableList(layers);
+        this.constants = constants;
         this.directory = directory;
         this.invFreq = manager.create(config.ropeScaling().inverseFrequencies(config.headDim(), config.ropeTheta()));
         this.attentionScaling = config.ropeScaling().attentionScaling();
@@ -75,35 +77,29 @@ public final class DecoderModel implements AutoCloseable {
             int kvd = config.numKvHeads() * config.headDim();
             int im = config.intermediateSize();
             NDArray embed = w.load("model.embed_tokens.weight", config.vocabSize(), h);
+            LayerConstants constants = new LayerConstants(Ops.scalar(manager, (float) config.rmsNormEps()),
+                    Ops.scalar(manager, (float) Math.sqrt(config.headDim())),
+                    Ops.rotateHalfMatrix(manager, config.headDim(), dtype));
             List<DecoderLayer> layers = new ArrayList<>();
             for (int i = 0; i < config.numLayers(); i++) {
                 String p = "model.layers." + i + ".";
-                boolean bias = config.qkvBias();
-                // q/k/v and gate/up are stored fused (one matrix product each when decoding); the individual
-                // projections are row views of the fused weights, so nothing is held twice.
-                NDArray[] qkvW = fuse(new NDArray[] {w.load(p + "self_attn.q_proj.weight", qd, h),
-                    w.load(p + "self_attn.k_proj.weight", kvd, h), w.load(p + "self_attn.v_proj.weight", kvd, h)});
-                NDArray[] qkvB = bias ? fuse(new NDArray[] {w.load(p + "self_attn.q_proj.bias", qd),
-                    w.load(p + "self_attn.k_proj.bias", kvd), w.load(p + "self_attn.v_proj.bias", kvd)}) : null;
-                NDArray[] gateUp = fuse(new NDArray[] {w.load(p + "mlp.gate_proj.weight", im, h),
-                    w.load(p + "mlp.up_proj.weight", im, h)});
+                NDArray qkvBias = config.qkvBias() ? concat(w.load(p + "self_attn.q_proj.bias", qd),
+                        w.load(p + "self_attn.k_proj.bias", kvd), w.load(p + "self_attn.v_proj.bias", kvd)) : null;
                 LayerWeights lw = new LayerWeights(
                         w.load(p + "input_layernorm.weight", h),
-                        new Projection(qkvW[1], bias ? qkvB[1] : null),
-                        new Projection(qkvW[2], bias ? qkvB[2] : null),
-                        new Projection(qkvW[3], bias ? qkvB[3] : null),
+                        new Projection(concat(w.load(p + "self_attn.q_proj.weight", qd, h),
+                                w.load(p + "self_attn.k_proj.weight", kvd, h),
+                                w.load(p + "self_attn.v_proj.weight", kvd, h)), qkvBias),
                         new Projection(w.load(p + "self_attn.o_proj.weight", h, qd), null),
                         w.load(p + "post_attention_layernorm.weight", h),
-                        new Projection(gateUp[1], null),
-                        new Projection(gateUp[2], null),
+                        new Projection(concat(w.load(p + "mlp.gate_proj.weight", im, h),
+                                w.load(p + "mlp.up_proj.weight", im, h)), null),
                         new Projection(w.load(p + "mlp.down_proj.weight", h, im), null));
-                Projection fusedQkv = new Projection(qkvW[0], bias ? qkvB[0] : null);
-                Projection fusedGateUp = new Projection(gateUp[0], null);
-                layers.add(new DecoderLayer(i, config, lw, fusedQkv, fusedGateUp));
+                layers.add(new DecoderLayer(i, config, lw, constants));
             }
             NDArray norm = w.load("model.norm.weight", h);
             NDArray head = config.tieWordEmbeddings() ? embed : w.load("lm_head.weight", config.vocabSize(), h);
-            DecoderModel model = new DecoderModel(config, manager, dtype, embed, head, norm, layers, dir);
+            DecoderModel model = new DecoderModel(config, manager, dtype, embed, head, norm, layers, constants, dir);
             extra.load(w, model);
             LOG.info("loaded {} from {} on {} as {} in {} ms", config, dir, device, dtype,
                     (System.nanoTime() - t0) / 1_000_000);
@@ -114,24 +110,15 @@ public final class DecoderModel implements AutoCloseable {
         }
     }
 
-    /**
-     * Concatenates {@code parts} along dim 0 and returns {fused, view of part 0, view of part 1, ...}; the parts are
-     * closed, the views share the fused storage.
-     */
-    private static NDArray[] fuse(NDArray[] parts) {
+    /** Concatenates {@code parts} along dim 0 into a new array of the same manager; the parts are closed. */
+    private static NDArray concat(NDArray... parts) {
         NDManager owner = parts[0].getManager();
         NDArray fused = ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(parts), 0);
         fused.attach(owner);
-        NDArray[] out = new NDArray[parts.length + 1];
-        out[0] = fused;
-        long from = 0;
-        for (int i = 0; i < parts.length; i++) {
-            long rows = parts[i].getShape().get(0);
-            out[i + 1] = fused.get(owner, new ai.djl.ndarray.index.NDIndex().addSliceDim(from, from + rows));
-            from += rows;
-            parts[i].close();
+        for (NDArray part : parts) {
+            part.close();
         }
-        return out;
+        return fused;
     }
 
     /** Hook to load additional tensors with the model's loader; called once, on the loading thread. */
@@ -186,14 +173,6 @@ public final class DecoderModel implements AutoCloseable {
         return manager.getDevice();
     }
 
-    public List<DecoderLayer> layers() {
-        return layers;
-    }
-
-    public DecoderLayer layer(int i) {
-        return layers.get(i);
-    }
-
     /** The embedding table {@code [vocab, hidden]}. */
     public NDArray embedTokens() {
         return embedTokens;
@@ -231,7 +210,7 @@ public final class DecoderModel implements AutoCloseable {
 
     /** The final RMSNorm. */
     public NDArray finalNorm(NDArray hidden) {
-        return Ops.rmsNorm(hidden, finalNorm, config.rmsNormEps());
+        return Ops.rmsNorm(hidden, finalNorm, constants.rmsNormEps());
     }
 
     /** Logits {@code [..., vocab]} in float32. */
@@ -258,7 +237,8 @@ public final class DecoderModel implements AutoCloseable {
         NDManager scope = ids.getManager();
         NDArray h = embed(ids);
         NDArray[] cs = rope(positionIds);
-        cs = new NDArray[] {cs[0].expandDims(1), cs[1].expandDims(1)};
+        // [B, T, 1, D]: broadcast over the heads of the layers' [B, T, heads, D] layout.
+        cs = new NDArray[] {cs[0].expandDims(2), cs[1].expandDims(2)};
         if (hiddenStates != null) {
             hiddenStates.add(h);
         }

@@ -2,11 +2,9 @@ package dev.memorag.memory.lm;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
-import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
 
 /**
@@ -32,16 +30,25 @@ public final class Ops {
         return own(out, x);
     }
 
-    /** {@code x * rsqrt(mean(x^2) + eps) * weight}, computed in float32 and cast back to x's dtype before the weight. */
-    public static NDArray rmsNorm(NDArray x, NDArray weight, double eps) {
+    /**
+     * {@code x * rsqrt(mean(x^2) + eps) * weight}, computed in float32 and cast back to x's dtype before the weight.
+     *
+     * @param eps a float32 scalar array (made once per model: a scalar argument would allocate a native array per call)
+     */
+    public static NDArray rmsNorm(NDArray x, NDArray weight, NDArray eps) {
         DataType dt = x.getDataType();
         NDArray xf = dt == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
         NDArray variance = xf.square().mean(new int[] {-1}, true);
-        NDArray normed = xf.div(variance.add((float) eps).sqrt());
+        NDArray normed = xf.div(variance.add(eps).sqrt());
         if (dt != DataType.FLOAT32) {
             normed = normed.toType(dt, false);
         }
         return normed.mul(weight);
+    }
+
+    /** A float32 scalar array in {@code manager}, for the ops that take their constants as arrays. */
+    public static NDArray scalar(NDManager manager, float value) {
+        return manager.create(value);
     }
 
     /** Token embedding lookup: {@code ids [B, T]} (int64) to {@code [B, T, hidden]} in the weight's dtype. */
@@ -71,25 +78,26 @@ public final class Ops {
     }
 
     /**
-     * Applies RoPE to {@code x [B, heads, T, headDim]} with tables from {@link #ropeCosSin} ({@code [B, T, D]}), or
-     * the same tables already expanded to {@code [B, 1, T, D]} (saves two ops per call when reused across layers).
+     * The {@code [D, D]} matrix {@code R} with {@code x R = rotate_half(x) = [-x2, x1]}: one signed 1 per column, so
+     * the product is exact, and one matrix product replaces the slice, negate and concatenate ops.
      */
-    public static NDArray applyRope(NDArray x, NDArray cos, NDArray sin) {
-        long d = x.getShape().get(3);
-        long half = d / 2;
-        NDArray c = cos.getShape().dimension() == 4 ? cos : cos.expandDims(1);
-        NDArray s = sin.getShape().dimension() == 4 ? sin : sin.expandDims(1);
-        // Built indices, not parsed strings: this runs twice per layer per token.
-        NDArray x1 = x.get(new NDIndex().addEllipseDim().addSliceDim(0, half));
-        NDArray x2 = x.get(new NDIndex().addEllipseDim().addSliceDim(half, d));
-        NDArray rotated = x2.neg().concat(x1, -1);
-        return x.mul(c).add(rotated.mul(s));
+    public static NDArray rotateHalfMatrix(NDManager manager, int headDim, DataType dtype) {
+        int half = headDim / 2;
+        float[] r = new float[headDim * headDim];
+        for (int j = 0; j < half; j++) {
+            r[(j + half) * headDim + j] = -1f;
+            r[j * headDim + j + half] = 1f;
+        }
+        NDArray m = manager.create(r, new Shape(headDim, headDim));
+        return dtype == DataType.FLOAT32 ? m : m.toType(dtype, false);
     }
 
-    /** Splits heads: {@code [B, T, heads*headDim]} to {@code [B, heads, T, headDim]}. */
-    public static NDArray splitHeads(NDArray x, int heads, int headDim) {
-        Shape s = x.getShape();
-        return x.reshape(s.get(0), s.get(1), heads, headDim).transpose(0, 2, 1, 3);
+    /**
+     * Applies RoPE, {@code x * cos + rotate_half(x) * sin}, to {@code x [..., headDim]}; {@code cos} and {@code sin}
+     * must broadcast against {@code x} (the caller picks the layout), {@code rotation} is {@link #rotateHalfMatrix}.
+     */
+    public static NDArray applyRope(NDArray x, NDArray cos, NDArray sin, NDArray rotation) {
+        return x.mul(cos).add(x.matMul(rotation).mul(sin));
     }
 
     /**
@@ -99,9 +107,10 @@ public final class Ops {
      * @param k {@code [B, H/groups, S, D]} (RoPE applied)
      * @param v {@code [B, H/groups, S, D]}
      * @param mask additive float32 mask {@code [B, 1, T, S]} (0 visible, {@link #MASKED} hidden), or null for none
+     * @param sqrtHeadDim {@code sqrt(D)} as a float32 scalar array (see {@link #scalar})
      * @return {@code [B, T, H*D]}
      */
-    public static NDArray attention(NDArray q, NDArray k, NDArray v, NDArray mask, int groups) {
+    public static NDArray attention(NDArray q, NDArray k, NDArray v, NDArray mask, int groups, NDArray sqrtHeadDim) {
         Shape qs = q.getShape();
         long b = qs.get(0);
         long h = qs.get(1);
@@ -112,7 +121,7 @@ public final class Ops {
         DataType dt = q.getDataType();
         // Query heads that share a KV head are folded into the row dimension, so K/V are never copied per head.
         NDArray qg = q.reshape(b, kvh, groups * t, d);
-        NDArray scores = qg.matMul(k.transpose(0, 1, 3, 2)).div((float) Math.sqrt(d)).reshape(b, h, t, s);
+        NDArray scores = qg.matMul(k.transpose(0, 1, 3, 2)).div(sqrtHeadDim).reshape(b, h, t, s);
         if (dt != DataType.FLOAT32) {
             scores = scores.toType(DataType.FLOAT32, false);
         }
@@ -125,13 +134,6 @@ public final class Ops {
         }
         NDArray out = probs.reshape(b, kvh, groups * t, s).matMul(v).reshape(b, h, t, d);
         return out.transpose(0, 2, 1, 3).reshape(b, t, h * d);
-    }
-
-    /** SwiGLU MLP: {@code down(silu(gate(x)) * up(x))}. */
-    public static NDArray swiglu(NDArray x, Projection gate, Projection up, Projection down) {
-        NDArray g = gate.apply(x);
-        NDArray act = Activation.swish(g, 1f);
-        return down.apply(act.mul(up.apply(x)));
     }
 
     /**
