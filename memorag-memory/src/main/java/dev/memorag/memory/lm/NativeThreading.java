@@ -9,23 +9,23 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Bounds how long PyTorch's OpenMP workers spin before they sleep ({@code GOMP_SPINCOUNT}, default
- * {@value #DEFAULT_SPIN_COUNT} spins, about 0.1 ms), unless the user set {@code GOMP_SPINCOUNT} or
+ * {@value #DEFAULT_SPIN_COUNT} spins, about 30 us), unless the user set {@code GOMP_SPINCOUNT} or
  * {@code OMP_WAIT_POLICY}; the system property {@code memorag.omp.spincount} picks another count ({@code 0}: sleep at
  * once).
  *
- * <p>Why: decoding one token opens about 250 parallel regions (matrix products, softmax). A worker that sleeps between
- * them needs 50-90 us to wake up on a virtual machine, so never spinning made decode of a 0.5B model 10% slower on an
- * idle 2-core machine (103 vs 92.5 ms/token). libgomp's own default spins up to ~3 ms per region; with the cores
- * shared with other processes, spinning workers starve the ones doing work (2.3 s/token at load 8, against 0.21 s
- * without spinning). 0.1 ms keeps most of the idle-machine gain and bounds the loss under contention (192 vs
- * 157 ms/token with one other busy process on the 2 cores). OpenMP reads the variable once, when the native library
- * loads, so this must run before the PyTorch engine is first used in the JVM; later calls have no effect.
+ * <p>Why: decoding one token opens about 250 parallel regions (matrix products, softmax), and a worker that sleeps
+ * between them needs 50-90 us to wake up on a virtual machine. libgomp's own default spins up to ~3 ms per region,
+ * which starves the working threads when the cores are shared (2.3 s/token at load 8, against 0.21 s without
+ * spinning). Measured decode of the 0.5B shape on the 2-core machine, idle / with one other busy process:
+ * no spinning 103 / 160 ms/token, 3,000 spins 95 / 167, 10,000 spins 92 / 192. 3,000 keeps most of the idle gain
+ * and costs little under contention. OpenMP reads the variable once, when the native library loads, so this must
+ * run before the PyTorch engine is first used in the JVM; later calls have no effect.
  *
  * <p>Thread-safety: thread-safe (runs once).
  */
 public final class NativeThreading {
     /** Spins before an idle OpenMP worker sleeps, when neither the environment nor the property says otherwise. */
-    public static final long DEFAULT_SPIN_COUNT = 10_000;
+    public static final long DEFAULT_SPIN_COUNT = 3_000;
 
     private static final Logger LOG = LoggerFactory.getLogger(NativeThreading.class);
     private static final AtomicBoolean DONE = new AtomicBoolean();
