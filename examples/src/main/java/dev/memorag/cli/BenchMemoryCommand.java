@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.memorag.InvalidInputException;
 import dev.memorag.memory.beacon.BeaconConfig;
 import dev.memorag.memory.beacon.BeaconTransformer;
+import dev.memorag.memory.lm.Sampler;
 import dev.memorag.memory.state.MemoryState;
 import dev.memorag.memory.state.MemoryStateFile;
 import dev.memorag.memory.state.StorageType;
@@ -49,6 +50,11 @@ public final class BenchMemoryCommand implements Callable<Integer> {
 
     @Option(names = "--progress", description = "Report memorise progress per window on stderr.")
     boolean progress;
+
+    @Option(names = "--generate", defaultValue = "16",
+            description = "Greedy tokens to generate from the memory after a 32-token query, timed (default "
+                    + "${DEFAULT-VALUE}; 0 skips).")
+    int generate;
 
     @Option(names = "--json", description = "Print JSON (the default output format).")
     boolean json;
@@ -112,6 +118,19 @@ public final class BenchMemoryCommand implements Callable<Integer> {
             double loadS = (System.nanoTime() - l0) / 1e9;
             out.put("load_s", loadS);
             out.put("memorize_over_load", memorizeS / loadS);
+            if (generate > 0) {
+                // what answering from the memory costs: a short query, then one token at a time
+                int[] query = new Random(seed + 1).ints(32, Math.min(3, vocab - 1), vocab).toArray();
+                long q0 = System.nanoTime();
+                float[] logits = m.feed(query, false)[0];
+                long q1 = System.nanoTime();
+                for (int i = 0; i < generate; i++) {
+                    logits = m.feed(new int[] {Sampler.argmax(logits)}, false)[0];
+                }
+                out.put("query_ms", (q1 - q0) / 1e6);
+                out.put("generate_ms_per_token", (System.nanoTime() - q1) / 1e6 / generate);
+                m.restoreSnapshot();
+            }
             out.put("peak_rss_bytes", peakRss());
         } finally {
             if (saveDir == null) {

@@ -52,6 +52,8 @@ public final class BeaconTransformer implements AutoCloseable {
     private final float scale;
     private State state;
     private State snapshot;
+    private NDArray ropeCos;
+    private NDArray ropeSin;
     private StepListener listener = StepListener.NONE;
     private boolean closed;
 
@@ -67,7 +69,7 @@ public final class BeaconTransformer implements AutoCloseable {
     private BeaconTransformer(BeaconConfig config, Path dir, boolean compress) {
         this.config = config;
         this.compress = compress;
-        // OpenMP workers must sleep rather than spin on shared cores; only effective before PyTorch first loads
+        // bounded OpenMP spinning; only effective before PyTorch first loads
         NativeThreading.configureBeforeEngineLoad();
         this.manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
         try {
@@ -414,23 +416,25 @@ public final class BeaconTransformer implements AutoCloseable {
             NDArray sin = cosSin[1];
             NDArray cosQ = cos.get(new NDIndex(mem + ":"));
             NDArray sinQ = sin.get(new NDIndex(mem + ":"));
-            NDArray mask = causalMask(sub, t, mem);
             NDArray[] newK = new NDArray[config.layers()];
             NDArray[] newV = new NDArray[config.layers()];
+            NDArray[] rotated = new NDArray[config.layers()];
             for (int l = 0; l < config.layers(); l++) {
                 // per-layer scope: attention scores are O(chunk x memory) and must not pile up across layers
                 try (NDManager scope = sub.newSubManager()) {
                     x.attach(scope);
-                    NDArray[] kv = new NDArray[2];
-                    x = layer(scope, l, x, beaconRows, gatherIdx, cos, sin, cosQ, sinQ, mask, t, mem, kv);
+                    NDArray[] kv = new NDArray[3];
+                    x = layer(scope, l, x, beaconRows, gatherIdx, cos, sin, cosQ, sinQ, t, mem, kv);
                     x.attach(sub);
                     kv[0].attach(sub);
                     kv[1].attach(sub);
+                    kv[2].attach(sub);
                     newK[l] = kv[0];
                     newV[l] = kv[1];
+                    rotated[l] = kv[2];
                 }
             }
-            state.update(sub, newK, newV, fullWindow, config.sinkSize(), manager);
+            state.update(sub, newK, newV, rotated, fullWindow, config.sinkSize(), manager);
             int[] rawPositions;
             if (allLogits) {
                 rawPositions = java.util.stream.IntStream.range(0, t).filter(i -> !isBeacon[i]).toArray();
@@ -456,12 +460,11 @@ public final class BeaconTransformer implements AutoCloseable {
     }
 
     private NDArray layer(NDManager scope, int l, NDArray x, NDArray beaconRows, NDArray gatherIdx, NDArray cos,
-            NDArray sin, NDArray cosQ, NDArray sinQ, NDArray mask, int t, int mem, NDArray[] kvOut) {
+            NDArray sin, NDArray cosQ, NDArray sinQ, int t, int mem, NDArray[] kvOut) {
         BeaconWeights.Layer w = weights.layers[l];
         int heads = config.heads();
         int kvHeads = config.kvHeads();
         int d = config.headDim();
-        int total = mem + t;
         boolean beacons = beaconRows != null;
         NDArray h = rmsNorm(x, w.inNorm);
         NDArray hb = beacons ? h.get(beaconRows) : null;
@@ -471,53 +474,111 @@ public final class BeaconTransformer implements AutoCloseable {
         q = q.reshape(t, heads, d).transpose(1, 0, 2);
         k = k.reshape(t, kvHeads, d).transpose(1, 0, 2);
         v = v.reshape(t, kvHeads, d).transpose(1, 0, 2);
+        // Memory keys keep their positions until a window is compressed, so their rotated form is cached; only the
+        // chunk's keys are rotated here (elementwise, so bit-identical to rotating [memory; chunk] at once).
+        NDArray kr = state.withRotatedMemory(scope, l, applyRope(k, cosQ, sinQ), this::rotateMemory, cos, sin,
+                manager);
+        NDArray allV = state.withMemory(scope, l, v);
+        NDArray qr = applyRope(q, cosQ, sinQ);
         kvOut[0] = k;
         kvOut[1] = v;
-        NDArray allK = state.withMemory(scope, l, k, true);
-        NDArray allV = state.withMemory(scope, l, v, false);
-        NDArray kr = applyRope(allK, cos, sin);
-        NDArray qr = applyRope(q, cosQ, sinQ);
-        NDArray att = attention(scope, qr, kr, allV, mask, t, total).reshape(heads, t, d).transpose(1, 0, 2)
+        kvOut[2] = kr;
+        NDArray att = attention(scope, qr, kr, allV, t, mem).reshape(heads, t, d).transpose(1, 0, 2)
                 .reshape(t, (long) heads * d);
         x = x.add(w.o.apply(att));
+        if (t <= MLP_ROWS) {
+            return mlpBlock(w, x);
+        }
+        // The MLP is row-wise; a window's rows at once make intermediates of ~100 MB, which glibc maps and unmaps
+        // fresh on every call (page faults took half the memorising time), so it runs on row blocks.
+        NDList parts = new NDList();
+        for (int r0 = 0; r0 < t; r0 += MLP_ROWS) {
+            try (NDManager blockScope = scope.newSubManager()) {
+                NDArray rows = x.get(new NDIndex().addSliceDim(r0, Math.min(t, r0 + MLP_ROWS)));
+                rows.attach(blockScope);
+                NDArray out = mlpBlock(w, rows);
+                out.attach(scope);
+                parts.add(out);
+            }
+        }
+        return NDArrays.concat(parts, 0);
+    }
+
+    /** {@code x + down(silu(gate(y)) * up(y))} with {@code y = postNorm(x)}. */
+    private NDArray mlpBlock(BeaconWeights.Layer w, NDArray x) {
         NDArray h2 = rmsNorm(x, w.postNorm);
         NDArray g = w.gate.apply(h2);
         NDArray mlp = g.mul(Activation.sigmoid(g)).mul(w.up.apply(h2));
-        x = x.add(w.down.apply(mlp));
-        return x;
+        return x.add(w.down.apply(mlp));
     }
 
-    /** Scores of at most this many floats are materialised at once (query rows are processed in blocks). */
-    private static final long SCORE_BLOCK = 16L << 20;
+    /**
+     * Rows per MLP block: keeps the largest intermediate ({@code rows x intermediate} floats) under glibc's 32 MB
+     * mmap limit for the 0.5B-1.5B shapes, so the allocator reuses its heap instead of faulting in new pages.
+     */
+    private static final int MLP_ROWS = 512;
+
+    /** Scores of at most this many floats (16 MB, under glibc's mmap limit) are materialised at once. */
+    private static final long SCORE_BLOCK = 4L << 20;
+
+    private long scoreBlock = SCORE_BLOCK;
+
+    /** Test hook: caps the score block at {@code floats}, so small inputs exercise the multi-block path. */
+    void setScoreBlock(long floats) {
+        scoreBlock = floats;
+    }
 
     /**
-     * Grouped-query attention of {@code q [heads, t, d]} over {@code k, v [kvHeads, total, d]} with the additive
-     * {@code mask [t, total]}, in blocks of query rows so the score matrix stays bounded for long memories.
+     * Causal grouped-query attention of the chunk's {@code q [heads, t, d]} over {@code k, v [kvHeads, mem + t, d]}:
+     * every query sees all {@code mem} memory entries and the chunk up to itself. Query rows go in blocks so the
+     * score matrix stays bounded; a block of rows {@code [t0, t1)} only multiplies the {@code mem + t1} keys some row
+     * of it can see, and masks just the square where the block meets its own keys, which saves the masked half of
+     * the chunk-by-chunk scores and a pass over the whole score matrix. The score scale is applied to {@code q}
+     * (exact when it is a power of two, as for head dims 16, 64 and 256).
      */
-    private NDArray attention(NDManager scope, NDArray q, NDArray k, NDArray v, NDArray mask, int t, int total) {
+    private NDArray attention(NDManager scope, NDArray q, NDArray k, NDArray v, int t, int mem) {
         int kvHeads = config.kvHeads();
         int d = config.headDim();
-        NDArray q4 = q.reshape(kvHeads, group, t, d);
-        NDArray kt = k.transpose(0, 2, 1);
-        int block = (int) Math.max(1, Math.min(t, SCORE_BLOCK / ((long) config.heads() * total)));
+        NDArray q4 = q.mul(scale).reshape(kvHeads, group, t, d);
+        int block = (int) Math.max(1, Math.min(t, scoreBlock / ((long) config.heads() * (mem + t))));
         NDList parts = new NDList();
+        NDArray square = null;
         for (int t0 = 0; t0 < t; t0 += block) {
             int t1 = Math.min(t, t0 + block);
             int tb = t1 - t0;
+            int keys = mem + t1;
             try (NDManager blockScope = scope.newSubManager()) {
-                NDArray qb = q4.get(new NDIndex(":, :, " + t0 + ":" + t1 + ", :"));
+                NDArray qb = q4.get(new NDIndex().addAllDim(2).addSliceDim(t0, t1));
+                NDArray kb = k.get(new NDIndex().addAllDim().addSliceDim(0, keys));
+                NDArray vb = v.get(new NDIndex().addAllDim().addSliceDim(0, keys));
                 qb.attach(blockScope);
-                qb = qb.reshape(kvHeads, (long) group * tb, d);
-                NDArray mb = mask.get(new NDIndex(t0 + ":" + t1));
-                mb.attach(blockScope);
-                NDArray scores = qb.batchMatMul(kt).mul(scale).reshape(kvHeads, group, tb, total).add(mb);
-                NDArray out = scores.softmax(-1).reshape(kvHeads, (long) group * tb, total).batchMatMul(v)
+                kb.attach(blockScope);
+                vb.attach(blockScope);
+                NDArray scores = qb.reshape(kvHeads, (long) group * tb, d).batchMatMul(kb.transpose(0, 2, 1))
+                        .reshape(kvHeads, group, tb, keys);
+                if (tb > 1) {
+                    if (square == null || square.getShape().get(0) != tb) {
+                        square = causalSquare(scope, tb);
+                    }
+                    NDIndex own = new NDIndex().addAllDim(3).addSliceDim(mem + t0, keys);
+                    scores.set(own, scores.get(own).add(square));
+                }
+                NDArray out = scores.softmax(-1).reshape(kvHeads, (long) group * tb, keys).batchMatMul(vb)
                         .reshape(kvHeads, group, tb, d);
                 out.attach(scope);
                 parts.add(out);
             }
         }
         return parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 2);
+    }
+
+    /** {@code [n, n]} additive mask, {@code -inf} above the diagonal: row {@code i} sees columns {@code 0..i}. */
+    private static NDArray causalSquare(NDManager scope, int n) {
+        float[] m = new float[n * n];
+        for (int i = 0; i < n; i++) {
+            Arrays.fill(m, i * n + i + 1, (i + 1) * n, Float.NEGATIVE_INFINITY);
+        }
+        return scope.create(m, new Shape(n, n));
     }
 
     private static NDArray project(NDArray h, NDArray hb, NDArray gatherIdx, BeaconWeights.Linear base,
@@ -534,7 +595,28 @@ public final class BeaconTransformer implements AutoCloseable {
         return x.div(var.add((float) config.base().rmsNormEps()).sqrt()).mul(weight);
     }
 
+    /**
+     * RoPE tables {cos, sin} {@code [n, d]} for positions {@code 0..n-1}, as views of tables kept across steps:
+     * generation asks for one position more each token, and rebuilding the whole table then cost ~130k
+     * trigonometric calls per token at 4,096 memory entries.
+     */
     private NDArray[] rope(NDManager sub, int n) {
+        if (ropeCos == null || ropeCos.getShape().get(0) < n) {
+            int length = Math.max(n, Math.min(2 * (ropeCos == null ? 0 : (int) ropeCos.getShape().get(0)),
+                    config.maxPositions()));
+            if (ropeCos != null) {
+                ropeCos.close();
+                ropeSin.close();
+            }
+            NDArray[] tables = ropeTables(length);
+            ropeCos = tables[0];
+            ropeSin = tables[1];
+        }
+        NDIndex first = new NDIndex().addSliceDim(0, n);
+        return new NDArray[] {ropeCos.get(sub, first), ropeSin.get(sub, first)};
+    }
+
+    private NDArray[] ropeTables(int n) {
         int half = invFreq.length;
         int d = config.headDim();
         float[] cos = new float[n * d];
@@ -550,7 +632,18 @@ public final class BeaconTransformer implements AutoCloseable {
                 sin[p * d + i + half] = s;
             }
         }
-        return new NDArray[] {sub.create(cos, new Shape(n, d)), sub.create(sin, new Shape(n, d))};
+        return new NDArray[] {manager.create(cos, new Shape(n, d)), manager.create(sin, new Shape(n, d))};
+    }
+
+    /** RoPE at positions {@code 0..n-1} for memory keys {@code [kvHeads, n, d]}. */
+    @FunctionalInterface
+    private interface MemoryRotation {
+        NDArray rotate(NDArray keys, NDArray cos, NDArray sin);
+    }
+
+    private NDArray rotateMemory(NDArray keys, NDArray cos, NDArray sin) {
+        NDIndex first = new NDIndex().addSliceDim(0, keys.getShape().get(1));
+        return applyRope(keys, cos.get(first), sin.get(first));
     }
 
     private NDArray applyRope(NDArray x, NDArray cos, NDArray sin) {
@@ -559,16 +652,6 @@ public final class BeaconTransformer implements AutoCloseable {
         NDArray x2 = x.get(new NDIndex("..., " + half + ":"));
         NDArray rotated = x2.neg().concat(x1, -1);
         return x.mul(cos).add(rotated.mul(sin));
-    }
-
-    private static NDArray causalMask(NDManager sub, int t, int mem) {
-        float[] m = new float[t * (mem + t)];
-        for (int i = 0; i < t; i++) {
-            for (int j = mem + i + 1; j < mem + t; j++) {
-                m[i * (mem + t) + j] = Float.NEGATIVE_INFINITY;
-            }
-        }
-        return sub.create(m, new Shape(t, mem + t));
     }
 
     private void ensureOpen() {
@@ -600,6 +683,8 @@ public final class BeaconTransformer implements AutoCloseable {
         final NDArray[] beaconV;
         final NDArray[] rawK;
         final NDArray[] rawV;
+        /** Per layer, RoPE applied to {@code [sink; beacon; raw]} keys at positions 0..; null until computed. */
+        final NDArray[] rotatedK;
         NDManager owner;
         long startIdx;
         long endIdx;
@@ -620,6 +705,7 @@ public final class BeaconTransformer implements AutoCloseable {
             beaconV = new NDArray[layers];
             rawK = new NDArray[layers];
             rawV = new NDArray[layers];
+            rotatedK = new NDArray[layers];
             rng = seed;
         }
 
@@ -631,11 +717,10 @@ public final class BeaconTransformer implements AutoCloseable {
             return len(sinkK[0]) + len(beaconK[0]) + len(rawK[0]);
         }
 
-        /** {@code [sink; beacon; raw; current]} along the sequence axis, as a temporary of {@code sub}. */
-        NDArray withMemory(NDManager sub, int l, NDArray current, boolean keys) {
+        /** Values {@code [sink; beacon; raw; current]} along the sequence axis, as a temporary of {@code sub}. */
+        NDArray withMemory(NDManager sub, int l, NDArray current) {
             NDList parts = new NDList();
-            for (NDArray a : keys ? new NDArray[] {sinkK[l], beaconK[l], rawK[l]}
-                    : new NDArray[] {sinkV[l], beaconV[l], rawV[l]}) {
+            for (NDArray a : new NDArray[] {sinkV[l], beaconV[l], rawV[l]}) {
                 if (a != null) {
                     parts.add(a);
                 }
@@ -645,6 +730,29 @@ public final class BeaconTransformer implements AutoCloseable {
             }
             parts.add(current);
             return temp(NDArrays.concat(parts, 1), sub);
+        }
+
+        /**
+         * Rotated keys {@code [memory; current]}, where {@code current} is already rotated; computes and keeps the
+         * memory's rotated keys first when they are missing (after a window was compressed or a state loaded).
+         */
+        NDArray withRotatedMemory(NDManager sub, int l, NDArray current, MemoryRotation rotation, NDArray cos,
+                NDArray sin, NDManager root) {
+            if (rotatedK[l] == null) {
+                NDList parts = new NDList();
+                for (NDArray a : new NDArray[] {sinkK[l], beaconK[l], rawK[l]}) {
+                    if (a != null) {
+                        parts.add(a);
+                    }
+                }
+                if (parts.isEmpty()) {
+                    return current;
+                }
+                // in the step's scope, so the rotation's temporaries never land in a state's manager
+                NDArray keys = temp(parts.size() == 1 ? parts.get(0).duplicate() : NDArrays.concat(parts, 1), sub);
+                rotatedK[l] = replace(null, rotation.rotate(keys, cos, sin), owner(root));
+            }
+            return temp(rotatedK[l].concat(current, 1), sub);
         }
 
         private static NDArray cat(NDManager sub, NDArray a, NDArray b) {
@@ -678,10 +786,15 @@ public final class BeaconTransformer implements AutoCloseable {
             return neu;
         }
 
-        void update(NDManager sub, NDArray[] k, NDArray[] v, boolean full, int sinkSize, NDManager root) {
+        void update(NDManager sub, NDArray[] k, NDArray[] v, NDArray[] rotated, boolean full, int sinkSize,
+                NDManager root) {
             NDManager own = owner(root);
             for (int l = 0; l < k.length; l++) {
-                if (beaconK[l] == null && sinkSize > 0) {
+                boolean sinkChanges = beaconK[l] == null && sinkSize > 0;
+                // Appending raw entries keeps every position, so [memory; chunk] rotated is the new cache; a new
+                // sink or a compressed window moves entries, and the cache is rebuilt at the next step.
+                rotatedK[l] = replace(rotatedK[l], !full && !sinkChanges ? rotated[l] : null, own);
+                if (sinkChanges) {
                     long n = Math.min(sinkSize, k[l].getShape().get(1));
                     sinkK[l] = replace(sinkK[l], temp(k[l].get(new NDIndex(":, :" + n)), sub), own);
                     sinkV[l] = replace(sinkV[l], temp(v[l].get(new NDIndex(":, :" + n)), sub), own);
@@ -784,6 +897,7 @@ public final class BeaconTransformer implements AutoCloseable {
             System.arraycopy(beaconV, 0, s.beaconV, 0, beaconV.length);
             System.arraycopy(rawK, 0, s.rawK, 0, rawK.length);
             System.arraycopy(rawV, 0, s.rawV, 0, rawV.length);
+            System.arraycopy(rotatedK, 0, s.rotatedK, 0, rotatedK.length);
             return s;
         }
 
@@ -856,7 +970,7 @@ public final class BeaconTransformer implements AutoCloseable {
                 return;
             }
             NDManager own = owner(root);
-            for (NDArray[] slot : new NDArray[][] {sinkK, sinkV, beaconK, beaconV, rawK, rawV}) {
+            for (NDArray[] slot : new NDArray[][] {sinkK, sinkV, beaconK, beaconV, rawK, rawV, rotatedK}) {
                 for (NDArray a : slot) {
                     if (a != null && a.getManager() == other) {
                         a.attach(own);

@@ -134,6 +134,31 @@ class BeaconGoldenTest {
         }
     }
 
+    @Test
+    void smallAttentionBlocksGiveTheSameMemory() {
+        // blocks of 1-3 query rows: each block sees only its visible keys and masks its own square
+        try (BeaconTransformer m = BeaconTransformer.load(DIR, (Integer) null)) {
+            m.setScoreBlock(3L * m.config().heads() * 40);
+            float[][][] logits = new float[1][][];
+            memorize(m, logits);
+            float[] expected = floats(golden.at("/memorize/returned_logits"));
+            float[] actual = new float[expected.length];
+            for (int i = 0; i < logits[0].length; i++) {
+                System.arraycopy(logits[0][i], 0, actual, i * 512, 512);
+            }
+            assertClose(expected, actual, 1e-4, 1e-4, "returned_logits");
+            JsonNode kv = golden.at("/memorize/kv_after_memorize");
+            MemoryState st = m.exportState();
+            for (int l = 0; l < 2; l++) {
+                assertClose(floats(kv.at("/layer" + l + "_beacon_key/values")), st.layers().get(l).beaconKey().data(),
+                        1e-4, 0, "layer" + l + " beacon key");
+                assertClose(floats(kv.at("/layer" + l + "_raw_value/values")), st.layers().get(l).rawValue().data(),
+                        1e-4, 0, "layer" + l + " raw value");
+            }
+            assertGeneration(m);
+        }
+    }
+
     private void assertGeneration(BeaconTransformer m) {
         List<StepTrace> steps = new ArrayList<>();
         m.setStepListener(steps::add);
