@@ -719,12 +719,7 @@ public final class BeaconTransformer implements AutoCloseable {
 
         /** Values {@code [sink; beacon; raw; current]} along the sequence axis, as a temporary of {@code sub}. */
         NDArray withMemory(NDManager sub, int l, NDArray current) {
-            NDList parts = new NDList();
-            for (NDArray a : new NDArray[] {sinkV[l], beaconV[l], rawV[l]}) {
-                if (a != null) {
-                    parts.add(a);
-                }
-            }
+            NDList parts = present(sinkV[l], beaconV[l], rawV[l]);
             if (parts.isEmpty()) {
                 return current;
             }
@@ -739,12 +734,7 @@ public final class BeaconTransformer implements AutoCloseable {
         NDArray withRotatedMemory(NDManager sub, int l, NDArray current, MemoryRotation rotation, NDArray cos,
                 NDArray sin, NDManager root) {
             if (rotatedK[l] == null) {
-                NDList parts = new NDList();
-                for (NDArray a : new NDArray[] {sinkK[l], beaconK[l], rawK[l]}) {
-                    if (a != null) {
-                        parts.add(a);
-                    }
-                }
+                NDList parts = present(sinkK[l], beaconK[l], rawK[l]);
                 if (parts.isEmpty()) {
                     return current;
                 }
@@ -753,6 +743,17 @@ public final class BeaconTransformer implements AutoCloseable {
                 rotatedK[l] = replace(null, rotation.rotate(keys, cos, sin), owner(root));
             }
             return temp(rotatedK[l].concat(current, 1), sub);
+        }
+
+        /** The non-null sections, in order. */
+        private static NDList present(NDArray... sections) {
+            NDList parts = new NDList();
+            for (NDArray a : sections) {
+                if (a != null) {
+                    parts.add(a);
+                }
+            }
+            return parts;
         }
 
         private static NDArray cat(NDManager sub, NDArray a, NDArray b) {
