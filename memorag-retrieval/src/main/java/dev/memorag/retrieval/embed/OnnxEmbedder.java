@@ -69,6 +69,7 @@ public final class OnnxEmbedder implements Embedder {
             }
             String fileName = b.modelFile.getFileName().toString();
             m.load(b.modelFile.toAbsolutePath().getParent(), fileName.replaceFirst("\\.onnx$", ""), options);
+            OrtTempDirectory.deleteOnExit();
             PairList<String, Shape> inputs = m.describeInput();
             this.inputNames = inputs == null ? List.of("input_ids", "attention_mask", "token_type_ids")
                     : List.copyOf(inputs.keys());
