@@ -10,16 +10,15 @@ import dev.memorag.pipeline.MemorizeMode;
 import dev.memorag.pipeline.QueryOptions;
 import dev.memorag.pipeline.QueryResult;
 import dev.memorag.pipeline.Recollection;
+import dev.memorag.store.FileTrees;
 import dev.memorag.text.Cl100kTokenCounter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -65,7 +64,7 @@ final class DemoCommand implements Callable<Integer> {
             return run(text, dir);
         } finally {
             if (tmp != null) {
-                deleteTree(tmp);
+                FileTrees.deleteRecursively(tmp);
             }
         }
     }
@@ -158,14 +157,6 @@ final class DemoCommand implements Callable<Integer> {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new MemoRagException("cannot read bundled book " + BOOK + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        try (Stream<Path> s = Files.walk(root)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 }

@@ -7,11 +7,11 @@ import dev.memorag.api.MemoryStats;
 import dev.memorag.pipeline.MemorizeMode;
 import dev.memorag.pipeline.QueryOptions;
 import dev.memorag.pipeline.TextInputs;
+import dev.memorag.store.FileTrees;
 import dev.memorag.text.Cl100kTokenCounter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
@@ -85,11 +85,7 @@ final class PipelineBenchCommand implements Callable<Integer> {
             return 0;
         } finally {
             if (tmp != null) {
-                try (Stream<Path> s = Files.walk(tmp)) {
-                    for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                        Files.deleteIfExists(p);
-                    }
-                }
+                FileTrees.deleteRecursively(tmp);
             }
         }
     }

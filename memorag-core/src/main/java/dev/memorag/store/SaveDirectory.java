@@ -168,12 +168,12 @@ public final class SaveDirectory {
     private static void recover(Path target, Path tmp, Path old) throws IOException {
         if (Files.exists(tmp, LinkOption.NOFOLLOW_LINKS)) {
             LOG.warn("deleting {} left by an interrupted write", tmp);
-            deleteRecursively(tmp);
+            FileTrees.deleteRecursively(tmp);
         }
         if (Files.exists(old, LinkOption.NOFOLLOW_LINKS)) {
             if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
                 LOG.warn("deleting {} left by an interrupted write", old);
-                deleteRecursively(old);
+                FileTrees.deleteRecursively(old);
             } else {
                 LOG.warn("restoring {} from {} left by an interrupted write", target, old);
                 Files.move(old, target, StandardCopyOption.ATOMIC_MOVE);
@@ -269,7 +269,7 @@ public final class SaveDirectory {
         fsyncDirectory(parent);
         if (hadOld) {
             try {
-                deleteRecursively(old);
+                FileTrees.deleteRecursively(old);
             } catch (IOException e) {
                 // the new save is in place; the next write removes the leftover
                 LOG.warn("could not delete previous save {}: {}", old, e.toString());
@@ -307,32 +307,10 @@ public final class SaveDirectory {
 
     private static void deleteQuietly(Path p) {
         try {
-            deleteRecursively(p);
+            FileTrees.deleteRecursively(p);
         } catch (IOException e) {
             LOG.warn("could not delete {}: {}", p, e.toString());
         }
-    }
-
-    private static void deleteRecursively(Path root) throws IOException {
-        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        Files.walkFileTree(root, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-                if (exc != null) {
-                    throw exc;
-                }
-                Files.delete(d);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 
     // ---------------------------------------------------------------- reading

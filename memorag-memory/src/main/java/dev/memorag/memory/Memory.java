@@ -16,20 +16,19 @@ import dev.memorag.api.ProgressListener;
 import dev.memorag.api.TokenCounter;
 import dev.memorag.api.TokenListener;
 import dev.memorag.prompt.Prompts;
+import dev.memorag.store.FileTrees;
 import dev.memorag.text.Cl100kTokenCounter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * MemoRAG's memory as a library object: reads a long text once into a {@link MemoryModel}, then answers instructions
@@ -196,7 +195,7 @@ public final class Memory implements AutoCloseable {
                 throw e;
             }
             if (hadPrevious) {
-                deleteTree(backup);
+                FileTrees.deleteRecursively(backup);
             }
         } catch (IOException | RuntimeException e) {
             deleteQuietly(staging);
@@ -310,20 +309,9 @@ public final class Memory implements AutoCloseable {
         return out;
     }
 
-    private static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path x : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(x);
-            }
-        }
-    }
-
     private static void deleteQuietly(Path p) {
         try {
-            deleteTree(p);
+            FileTrees.deleteRecursively(p);
         } catch (IOException ignored) {
             // best effort: a leftover hidden staging directory does not affect the previous save
         }
