@@ -9,13 +9,11 @@ import dev.memorag.memory.lm.Sampler;
 import dev.memorag.memory.state.MemoryState;
 import dev.memorag.memory.state.MemoryStateFile;
 import dev.memorag.memory.state.StorageType;
-import java.io.IOException;
+import dev.memorag.store.FileTrees;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Random;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -131,40 +129,14 @@ public final class BenchMemoryCommand implements Callable<Integer> {
                 out.put("generate_ms_per_token", (System.nanoTime() - q1) / 1e6 / generate);
                 m.restoreSnapshot();
             }
-            out.put("peak_rss_bytes", peakRss());
+            out.put("peak_rss_bytes", ProcessStats.peakRssBytes());
         } finally {
             if (saveDir == null) {
-                deleteTree(dir);
+                FileTrees.deleteRecursively(dir);
             }
         }
         spec.commandLine().getOut().println(om.writerWithDefaultPrettyPrinter().writeValueAsString(out));
         spec.commandLine().getOut().flush();
         return 0;
-    }
-
-    /** VmHWM (peak resident set) of this process from /proc/self/status, in bytes; -1 where unavailable. */
-    static long peakRss() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) {
-                    String[] parts = line.trim().split("\\s+");
-                    return Long.parseLong(parts[1]) * 1024;
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
-        return -1;
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path x : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(x);
-            }
-        }
     }
 }

@@ -8,7 +8,6 @@ import dev.memorag.memory.lm.CausalLm;
 import dev.memorag.memory.lm.ModelConfig;
 import dev.memorag.memory.lm.Sampler;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
@@ -55,7 +54,7 @@ public final class LlmBenchCommand implements Callable<Integer> {
         if (promptTokens <= 0 || newTokens <= 0) {
             throw new InvalidInputException("--prompt-tokens and --new-tokens must be > 0");
         }
-        String loadBefore = loadAverage();
+        String loadBefore = ProcessStats.loadAverage();
         long t0 = System.nanoTime();
         ObjectMapper m = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode out = m.createObjectNode();
@@ -81,11 +80,11 @@ public final class LlmBenchCommand implements Callable<Integer> {
             java.util.List<Integer> generated = new java.util.ArrayList<>();
             double decodeCpuMs;
             try (CausalLm.Session s = lm.newSession(1)) {
-                long c0 = processCpuNanos();
+                long c0 = ProcessStats.processCpuNanos();
                 long p0 = System.nanoTime();
                 float[] logits = s.prefill(prompt);
                 prefillMs = (System.nanoTime() - p0) / 1e6;
-                long c1 = processCpuNanos();
+                long c1 = ProcessStats.processCpuNanos();
                 long d0 = System.nanoTime();
                 for (int i = 0; i < newTokens; i++) {
                     int next = Sampler.argmax(logits);
@@ -94,12 +93,13 @@ public final class LlmBenchCommand implements Callable<Integer> {
                 }
                 decodeMs = (System.nanoTime() - d0) / 1e6;
                 prefillCpuMs = (c1 - c0) / 1e6;
-                decodeCpuMs = (processCpuNanos() - c1) / 1e6;
+                decodeCpuMs = (ProcessStats.processCpuNanos() - c1) / 1e6;
             }
             int bytesPerParam = lm.decoder().dtype().getNumOfBytes();
             long weightBytes = c.parametersReadPerToken() * bytesPerParam;
             // Peak RSS first: the bandwidth probe's own arrays must not count.
-            long peakRss = peakRssMb();
+            long rss = ProcessStats.peakRssBytes();
+            long peakRss = rss < 0 ? -1 : rss >> 20;
             double bandwidth = copyBandwidth();
             out.put("model", model.toString());
             out.put("family", c.family().modelType());
@@ -124,7 +124,7 @@ public final class LlmBenchCommand implements Callable<Integer> {
             out.put("bandwidth_bound_ms_per_token", round(weightBytes / bandwidth * 1000));
             out.put("peak_rss_mb", peakRss);
             out.put("load_average_before", loadBefore);
-            out.put("load_average_after", loadAverage());
+            out.put("load_average_after", ProcessStats.loadAverage());
         }
         spec.commandLine().getOut().println(m.writeValueAsString(out));
         return 0;
@@ -164,34 +164,6 @@ public final class LlmBenchCommand implements Callable<Integer> {
             }
         }
         return 2.0 * per * threads * 4 / (best / 1e9);
-    }
-
-    /** CPU time of the whole process (all threads, native ones included), from the JVM's OS bean. */
-    static long processCpuNanos() {
-        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory
-                .getOperatingSystemMXBean();
-        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : -1;
-    }
-
-    static long peakRssMb() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            return -1;
-        }
-        return -1;
-    }
-
-    static String loadAverage() {
-        try {
-            return Files.readString(Path.of("/proc/loadavg")).trim();
-        } catch (IOException e) {
-            return "unknown";
-        }
     }
 
     private static double round(double v) {
