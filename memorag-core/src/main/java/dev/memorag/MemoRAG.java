@@ -1,5 +1,8 @@
 package dev.memorag;
 
+import dev.memorag.error.UnsupportedFormatException;
+import dev.memorag.error.StateException;
+import dev.memorag.error.InvalidInputException;
 import dev.memorag.chunk.TextChunker;
 import dev.memorag.api.Answer;
 import dev.memorag.api.ChatMessage;

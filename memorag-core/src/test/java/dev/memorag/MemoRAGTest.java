@@ -1,5 +1,10 @@
 package dev.memorag;
 
+import dev.memorag.error.UnsupportedFormatException;
+import dev.memorag.error.StateException;
+import dev.memorag.error.MemoRagException;
+import dev.memorag.error.InvalidInputException;
+import dev.memorag.error.CorruptDataException;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

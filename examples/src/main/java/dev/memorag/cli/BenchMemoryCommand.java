@@ -2,7 +2,7 @@ package dev.memorag.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.memorag.InvalidInputException;
+import dev.memorag.error.InvalidInputException;
 import dev.memorag.memory.beacon.BeaconConfig;
 import dev.memorag.memory.beacon.BeaconTransformer;
 import dev.memorag.memory.lm.Sampler;

@@ -2,7 +2,7 @@ package dev.memorag.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.memorag.InvalidInputException;
+import dev.memorag.error.InvalidInputException;
 import dev.memorag.retrieval.graph.CsrGraph;
 import dev.memorag.retrieval.graph.PersonalizedPageRank;
 import dev.memorag.retrieval.graph.PprResult;

@@ -1,9 +1,9 @@
 package dev.memorag.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.memorag.InvalidInputException;
+import dev.memorag.error.InvalidInputException;
 import dev.memorag.MemoRAG;
-import dev.memorag.MemoRagException;
+import dev.memorag.error.MemoRagException;
 import dev.memorag.api.Document;
 import dev.memorag.api.TaskType;
 import dev.memorag.pipeline.MemorizeMode;

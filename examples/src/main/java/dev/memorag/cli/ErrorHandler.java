@@ -1,6 +1,6 @@
 package dev.memorag.cli;
 
-import dev.memorag.MemoRagException;
+import dev.memorag.error.MemoRagException;
 import picocli.CommandLine;
 
 /** Prints library errors as one clear line (exit 1) instead of a stack trace; other exceptions keep their trace. */

@@ -3,7 +3,7 @@ package dev.memorag.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.memorag.InvalidInputException;
+import dev.memorag.error.InvalidInputException;
 import dev.memorag.api.GenerationOptions;
 import dev.memorag.memory.lm.CausalLm;
 import dev.memorag.memory.lm.DecodingLoop;

@@ -1,6 +1,6 @@
 package dev.memorag.cli;
 
-import dev.memorag.InvalidInputException;
+import dev.memorag.error.InvalidInputException;
 import dev.memorag.MemoRAG;
 import dev.memorag.api.ChatMessage;
 import dev.memorag.api.FinishReason;

@@ -1,6 +1,6 @@
 package dev.memorag.cli;
 
-import dev.memorag.InvalidInputException;
+import dev.memorag.error.InvalidInputException;
 import dev.memorag.MemoRAG;
 import dev.memorag.api.Generator;
 import dev.memorag.generation.server.ChatBackend;

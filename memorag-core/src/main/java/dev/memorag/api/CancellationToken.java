@@ -1,6 +1,6 @@
 package dev.memorag.api;
 
-import dev.memorag.CancelledException;
+import dev.memorag.error.CancelledException;
 
 /**
  * A flag a caller sets to stop a long operation (generation, memorising, downloading). Operations poll it between

@@ -1,6 +1,6 @@
 package dev.memorag.api;
 
-import dev.memorag.InvalidInputException;
+import dev.memorag.error.InvalidInputException;
 import java.util.Objects;
 
 /**

@@ -14,8 +14,8 @@ public interface Generator extends AutoCloseable {
     /**
      * Generates the assistant's reply, streaming text to {@code listener} as it is produced.
      *
-     * @throws dev.memorag.GenerationException when the call fails
-     * @throws dev.memorag.CancelledException when {@code options.cancellation()} is cancelled
+     * @throws dev.memorag.error.GenerationException when the call fails
+     * @throws dev.memorag.error.CancelledException when {@code options.cancellation()} is cancelled
      */
     GenerationResult generate(List<ChatMessage> messages, GenerationOptions options, TokenListener listener);
 

@@ -22,16 +22,16 @@ public interface MemoryModel extends AutoCloseable {
     /**
      * Reads more text into the existing memory, after what it already holds, without re-reading it (multi-document
      * memory). The text is wrapped like {@link #memorize}. Implementations that cannot grow throw
-     * {@link dev.memorag.UnsupportedFormatException}.
+     * {@link dev.memorag.error.UnsupportedFormatException}.
      */
     default void append(String text, Prompts prompts, ProgressListener progress) {
-        throw new dev.memorag.UnsupportedFormatException(id() + " cannot append to an existing memory");
+        throw new dev.memorag.error.UnsupportedFormatException(id() + " cannot append to an existing memory");
     }
 
     /**
      * Answers {@code instruction} (a complete user turn, already filled in from a template) against the memory.
      *
-     * @throws dev.memorag.StateException when nothing has been memorised
+     * @throws dev.memorag.error.StateException when nothing has been memorised
      */
     GenerationResult instruct(String instruction, GenerationOptions options, TokenListener listener);
 

@@ -1,6 +1,6 @@
 package dev.memorag.chunk;
 
-import dev.memorag.InvalidInputException;
+import dev.memorag.error.InvalidInputException;
 import dev.memorag.api.Chunk;
 import dev.memorag.api.Document;
 import dev.memorag.api.TokenCounter;

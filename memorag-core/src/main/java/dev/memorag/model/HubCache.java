@@ -1,7 +1,7 @@
 package dev.memorag.model;
 
-import dev.memorag.DownloadException;
-import dev.memorag.InvalidInputException;
+import dev.memorag.error.DownloadException;
+import dev.memorag.error.InvalidInputException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;

@@ -2,8 +2,8 @@ package dev.memorag.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.memorag.DownloadException;
-import dev.memorag.ModelNotFoundException;
+import dev.memorag.error.DownloadException;
+import dev.memorag.error.ModelNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;

@@ -1,9 +1,9 @@
 package dev.memorag.model;
 
-import dev.memorag.CancelledException;
-import dev.memorag.DownloadException;
-import dev.memorag.InvalidInputException;
-import dev.memorag.ModelNotFoundException;
+import dev.memorag.error.CancelledException;
+import dev.memorag.error.DownloadException;
+import dev.memorag.error.InvalidInputException;
+import dev.memorag.error.ModelNotFoundException;
 import dev.memorag.api.CancellationToken;
 import dev.memorag.api.ProgressListener;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package dev.memorag.model;
 
-import dev.memorag.InvalidInputException;
+import dev.memorag.error.InvalidInputException;
 import java.util.regex.Pattern;
 
 /**

@@ -1,6 +1,6 @@
 package dev.memorag.pipeline;
 
-import dev.memorag.InvalidInputException;
+import dev.memorag.error.InvalidInputException;
 import dev.memorag.api.ChunkIndexKind;
 import dev.memorag.spi.ChunkIndexProvider;
 import java.util.Optional;

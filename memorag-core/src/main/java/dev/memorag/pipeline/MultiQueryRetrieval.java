@@ -1,6 +1,6 @@
 package dev.memorag.pipeline;
 
-import dev.memorag.InvalidInputException;
+import dev.memorag.error.InvalidInputException;
 import dev.memorag.api.Chunk;
 import dev.memorag.api.Hit;
 import dev.memorag.api.Retriever;
@@ -55,7 +55,7 @@ public final class MultiQueryRetrieval {
         }
         List<List<Hit>> perQuery = retrieveAll.retrieveAll(queries, hits);
         if (perQuery.size() != queries.size()) {
-            throw new dev.memorag.MemoRagException("retriever returned " + perQuery.size() + " result lists for "
+            throw new dev.memorag.error.MemoRagException("retriever returned " + perQuery.size() + " result lists for "
                     + queries.size() + " queries");
         }
         return merge(perQuery, documentOrdinal);

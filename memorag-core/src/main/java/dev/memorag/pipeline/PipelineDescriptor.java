@@ -1,7 +1,7 @@
 package dev.memorag.pipeline;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-import dev.memorag.InvalidInputException;
+import dev.memorag.error.InvalidInputException;
 import dev.memorag.api.ChunkIndexKind;
 import dev.memorag.api.Document;
 import dev.memorag.api.Language;

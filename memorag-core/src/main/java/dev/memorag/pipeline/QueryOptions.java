@@ -1,6 +1,6 @@
 package dev.memorag.pipeline;
 
-import dev.memorag.InvalidInputException;
+import dev.memorag.error.InvalidInputException;
 import dev.memorag.api.CancellationToken;
 import java.util.Objects;
 

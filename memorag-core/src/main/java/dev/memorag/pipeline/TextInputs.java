@@ -1,7 +1,7 @@
 package dev.memorag.pipeline;
 
-import dev.memorag.InvalidInputException;
-import dev.memorag.MemoRagException;
+import dev.memorag.error.InvalidInputException;
+import dev.memorag.error.MemoRagException;
 import dev.memorag.api.Document;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -2,8 +2,8 @@ package dev.memorag.prompt;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.memorag.InvalidInputException;
-import dev.memorag.MemoRagException;
+import dev.memorag.error.InvalidInputException;
+import dev.memorag.error.MemoRagException;
 import dev.memorag.api.Language;
 import java.io.IOException;
 import java.io.InputStream;

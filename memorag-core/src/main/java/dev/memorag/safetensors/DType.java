@@ -1,6 +1,6 @@
 package dev.memorag.safetensors;
 
-import dev.memorag.UnsupportedFormatException;
+import dev.memorag.error.UnsupportedFormatException;
 
 /**
  * Element types that may appear in a safetensors file.

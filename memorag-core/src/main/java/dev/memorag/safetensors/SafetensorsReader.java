@@ -2,9 +2,9 @@ package dev.memorag.safetensors;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.memorag.CorruptDataException;
-import dev.memorag.InvalidInputException;
-import dev.memorag.StateException;
+import dev.memorag.error.CorruptDataException;
+import dev.memorag.error.InvalidInputException;
+import dev.memorag.error.StateException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -55,7 +55,7 @@ public final class SafetensorsReader implements AutoCloseable {
      * Opens a checkpoint: a {@code .safetensors} file, a {@code *.safetensors.index.json} of a sharded checkpoint, or
      * a directory holding {@code model.safetensors.index.json} (preferred) or {@code model.safetensors}.
      *
-     * @throws dev.memorag.InvalidInputException when the path does not exist or holds no safetensors
+     * @throws dev.memorag.error.InvalidInputException when the path does not exist or holds no safetensors
      * @throws CorruptDataException when a header is damaged
      */
     public static SafetensorsReader open(Path path) {

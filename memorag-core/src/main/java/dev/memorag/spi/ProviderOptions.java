@@ -1,6 +1,6 @@
 package dev.memorag.spi;
 
-import dev.memorag.InvalidInputException;
+import dev.memorag.error.InvalidInputException;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;

@@ -1,6 +1,6 @@
 package dev.memorag.spi;
 
-import dev.memorag.InvalidInputException;
+import dev.memorag.error.InvalidInputException;
 import dev.memorag.api.Embedder;
 import dev.memorag.api.Generator;
 import dev.memorag.api.MemoryModel;

@@ -3,10 +3,10 @@ package dev.memorag.store;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.memorag.CorruptDataException;
-import dev.memorag.InvalidInputException;
-import dev.memorag.MemoRagException;
-import dev.memorag.StateException;
+import dev.memorag.error.CorruptDataException;
+import dev.memorag.error.InvalidInputException;
+import dev.memorag.error.MemoRagException;
+import dev.memorag.error.StateException;
 import dev.memorag.api.ProgressListener;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -326,7 +326,7 @@ public final class SaveDirectory {
      * {@code verification}). Never modifies anything on disk.
      *
      * @throws InvalidInputException when {@code dir} does not exist
-     * @throws dev.memorag.UnsupportedFormatException when {@code format_version} is unknown
+     * @throws dev.memorag.error.UnsupportedFormatException when {@code format_version} is unknown
      * @throws CorruptDataException naming the file and what is wrong, for any other damage
      */
     public static SaveDirectory open(Path dir, Verification verification) {

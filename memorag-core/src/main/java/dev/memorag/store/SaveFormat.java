@@ -25,7 +25,7 @@ import java.util.Properties;
  * A UTF-8 JSON object:
  * <ul>
  * <li>{@code format_version} (int, required): {@value #FORMAT_VERSION}. A reader rejects any other value with
- * {@link dev.memorag.UnsupportedFormatException}; any change that an older reader could not safely ignore bumps it.
+ * {@link dev.memorag.error.UnsupportedFormatException}; any change that an older reader could not safely ignore bumps it.
  * <li>{@code library_version} (string): version of the library that wrote the save (informational).
  * <li>{@code created_at} (string): ISO-8601 UTC instant of the write.
  * <li>{@code components} (object): component name to a free-form JSON object describing it, for example

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.memorag.CancelledException;
-import dev.memorag.InvalidInputException;
+import dev.memorag.error.CancelledException;
+import dev.memorag.error.InvalidInputException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

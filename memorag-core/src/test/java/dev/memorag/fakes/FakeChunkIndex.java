@@ -1,8 +1,8 @@
 package dev.memorag.fakes;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.memorag.InvalidInputException;
-import dev.memorag.MemoRagException;
+import dev.memorag.error.InvalidInputException;
+import dev.memorag.error.MemoRagException;
 import dev.memorag.api.Chunk;
 import dev.memorag.api.ChunkIndex;
 import dev.memorag.api.ChunkIndexKind;

@@ -1,9 +1,9 @@
 package dev.memorag.fakes;
 
-import dev.memorag.CorruptDataException;
-import dev.memorag.MemoRagException;
-import dev.memorag.StateException;
-import dev.memorag.UnsupportedFormatException;
+import dev.memorag.error.CorruptDataException;
+import dev.memorag.error.MemoRagException;
+import dev.memorag.error.StateException;
+import dev.memorag.error.UnsupportedFormatException;
 import dev.memorag.api.FinishReason;
 import dev.memorag.api.GenerationOptions;
 import dev.memorag.api.GenerationResult;

@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.memorag.CancelledException;
-import dev.memorag.DownloadException;
-import dev.memorag.InvalidInputException;
-import dev.memorag.ModelNotFoundException;
+import dev.memorag.error.CancelledException;
+import dev.memorag.error.DownloadException;
+import dev.memorag.error.InvalidInputException;
+import dev.memorag.error.ModelNotFoundException;
 import dev.memorag.api.CancellationToken;
 import dev.memorag.testing.LoopbackHub;
 import dev.memorag.testing.LoopbackHub.Request;

@@ -3,7 +3,7 @@ package dev.memorag.pipeline;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.memorag.InvalidInputException;
+import dev.memorag.error.InvalidInputException;
 import dev.memorag.api.Document;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,6 @@
 package dev.memorag.generation;
 
-import dev.memorag.InvalidInputException;
+import dev.memorag.error.InvalidInputException;
 import java.util.Map;
 import java.util.Objects;
 

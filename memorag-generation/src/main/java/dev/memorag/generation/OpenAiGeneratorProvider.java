@@ -1,6 +1,6 @@
 package dev.memorag.generation;
 
-import dev.memorag.InvalidInputException;
+import dev.memorag.error.InvalidInputException;
 import dev.memorag.api.Generator;
 import dev.memorag.spi.GeneratorProvider;
 import dev.memorag.spi.ProviderOptions;

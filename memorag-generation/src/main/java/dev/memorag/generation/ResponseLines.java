@@ -1,6 +1,6 @@
 package dev.memorag.generation;
 
-import dev.memorag.CancelledException;
+import dev.memorag.error.CancelledException;
 import dev.memorag.api.CancellationToken;
 import java.io.IOException;
 import java.net.http.HttpResponse;

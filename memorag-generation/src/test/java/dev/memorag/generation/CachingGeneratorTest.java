@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.memorag.GenerationException;
+import dev.memorag.error.GenerationException;
 import dev.memorag.api.ChatMessage;
 import dev.memorag.api.GenerationOptions;
 import dev.memorag.api.GenerationResult;

@@ -1,6 +1,6 @@
 package dev.memorag.generation;
 
-import dev.memorag.GenerationException;
+import dev.memorag.error.GenerationException;
 import dev.memorag.api.ChatMessage;
 import dev.memorag.api.FinishReason;
 import dev.memorag.api.GenerationOptions;

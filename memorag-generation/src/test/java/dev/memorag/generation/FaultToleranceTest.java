@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.memorag.CancelledException;
-import dev.memorag.GenerationException;
+import dev.memorag.error.CancelledException;
+import dev.memorag.error.GenerationException;
 import dev.memorag.api.CancellationToken;
 import dev.memorag.api.ChatMessage;
 import dev.memorag.api.FinishReason;

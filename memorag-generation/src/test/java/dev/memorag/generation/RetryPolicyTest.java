@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.memorag.InvalidInputException;
+import dev.memorag.error.InvalidInputException;
 import java.net.http.HttpHeaders;
 import java.time.Duration;
 import java.time.Instant;

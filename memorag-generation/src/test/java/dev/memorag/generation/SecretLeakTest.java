@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.memorag.GenerationException;
+import dev.memorag.error.GenerationException;
 import dev.memorag.api.ChatMessage;
 import dev.memorag.api.GenerationOptions;
 import dev.memorag.spi.ProviderOptions;

@@ -2,12 +2,12 @@ package dev.memorag.memory;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.memorag.CorruptDataException;
-import dev.memorag.GenerationException;
-import dev.memorag.InvalidInputException;
-import dev.memorag.MemoRagException;
-import dev.memorag.ModelException;
-import dev.memorag.StateException;
+import dev.memorag.error.CorruptDataException;
+import dev.memorag.error.GenerationException;
+import dev.memorag.error.InvalidInputException;
+import dev.memorag.error.MemoRagException;
+import dev.memorag.error.ModelException;
+import dev.memorag.error.StateException;
 import dev.memorag.api.ChatMessage;
 import dev.memorag.api.GenerationOptions;
 import dev.memorag.api.GenerationResult;

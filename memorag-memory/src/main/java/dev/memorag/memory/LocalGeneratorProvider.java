@@ -60,7 +60,7 @@ public final class LocalGeneratorProvider implements GeneratorProvider {
         try {
             r = r.withDevice(RuntimeOptions.DeviceChoice.valueOf(device));
         } catch (IllegalArgumentException e) {
-            throw new dev.memorag.InvalidInputException("option 'device' must be cpu, gpu or auto, was '"
+            throw new dev.memorag.error.InvalidInputException("option 'device' must be cpu, gpu or auto, was '"
                     + options.get(ProviderOptions.DEVICE).orElse("") + "'");
         }
         if (options.get(ProviderOptions.DTYPE).isPresent()) {

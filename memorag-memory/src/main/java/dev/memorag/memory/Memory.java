@@ -3,10 +3,10 @@ package dev.memorag.memory;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.memorag.CorruptDataException;
-import dev.memorag.InvalidInputException;
-import dev.memorag.StateException;
-import dev.memorag.UnsupportedFormatException;
+import dev.memorag.error.CorruptDataException;
+import dev.memorag.error.InvalidInputException;
+import dev.memorag.error.StateException;
+import dev.memorag.error.UnsupportedFormatException;
 import dev.memorag.api.GenerationOptions;
 import dev.memorag.api.GenerationResult;
 import dev.memorag.api.Language;
@@ -97,7 +97,7 @@ public final class Memory implements AutoCloseable {
     /**
      * Reads more text after what the memory holds (multi-document memory), in the language of the first text.
      *
-     * @throws dev.memorag.UnsupportedFormatException when the model cannot grow its memory
+     * @throws dev.memorag.error.UnsupportedFormatException when the model cannot grow its memory
      */
     public synchronized void append(String text, ProgressListener progress) {
         ensureOpen();

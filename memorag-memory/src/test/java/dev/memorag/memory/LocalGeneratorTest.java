@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.memorag.CancelledException;
-import dev.memorag.InvalidInputException;
+import dev.memorag.error.CancelledException;
+import dev.memorag.error.InvalidInputException;
 import dev.memorag.api.CancellationToken;
 import dev.memorag.api.ChatMessage;
 import dev.memorag.api.FinishReason;

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.memorag.InvalidInputException;
-import dev.memorag.StateException;
+import dev.memorag.error.InvalidInputException;
+import dev.memorag.error.StateException;
 import dev.memorag.api.FinishReason;
 import dev.memorag.api.GenerationOptions;
 import dev.memorag.api.GenerationResult;
@@ -191,7 +191,7 @@ public class MemoryTest {
         Files.createDirectories(save);
         Files.writeString(save.resolve(Memory.DESCRIPTOR), "{\"format\":\"other\"}");
         try (Memory mem = Memory.builder().model(new ScriptedModel()).build()) {
-            var e = assertThrows(dev.memorag.CorruptDataException.class, () -> mem.load(save));
+            var e = assertThrows(dev.memorag.error.CorruptDataException.class, () -> mem.load(save));
             assertTrue(e.getMessage().contains("format") && e.getMessage().contains(save.toString()),
                     e.getMessage());
         }

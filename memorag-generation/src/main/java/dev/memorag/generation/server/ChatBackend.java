@@ -16,8 +16,8 @@ public interface ChatBackend {
     /**
      * Answers the conversation, streaming the answer's text to {@code listener} as it is produced.
      *
-     * @throws dev.memorag.CancelledException when {@code options.cancellation()} is cancelled (the client went away)
-     * @throws dev.memorag.InvalidInputException when the conversation cannot be answered as given (answered as 400)
+     * @throws dev.memorag.error.CancelledException when {@code options.cancellation()} is cancelled (the client went away)
+     * @throws dev.memorag.error.InvalidInputException when the conversation cannot be answered as given (answered as 400)
      */
     BackendAnswer answer(List<ChatMessage> messages, GenerationOptions options, TokenListener listener);
 

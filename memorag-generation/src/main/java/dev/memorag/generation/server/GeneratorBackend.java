@@ -1,6 +1,6 @@
 package dev.memorag.generation.server;
 
-import dev.memorag.InvalidInputException;
+import dev.memorag.error.InvalidInputException;
 import dev.memorag.api.ChatMessage;
 import dev.memorag.api.GenerationOptions;
 import dev.memorag.api.GenerationResult;

@@ -221,7 +221,7 @@ class ClientServerTest {
                         listener.onText("w" + i + " ");
                         Thread.sleep(25);
                     }
-                } catch (dev.memorag.CancelledException e) {
+                } catch (dev.memorag.error.CancelledException e) {
                     backendCancelled.countDown();
                     throw e;
                 } catch (InterruptedException e) {
@@ -240,7 +240,7 @@ class ClientServerTest {
                     .retryPolicy(RetryPolicy.none()).build();
             dev.memorag.api.CancellationToken token = new dev.memorag.api.CancellationToken();
             List<String> seen = new ArrayList<>();
-            org.junit.jupiter.api.Assertions.assertThrows(dev.memorag.CancelledException.class,
+            org.junit.jupiter.api.Assertions.assertThrows(dev.memorag.error.CancelledException.class,
                     () -> g.generate(List.of(ChatMessage.user("go")),
                             GenerationOptions.builder().maxNewTokens(5).cancellation(token).build(), piece -> {
                                 seen.add(piece);

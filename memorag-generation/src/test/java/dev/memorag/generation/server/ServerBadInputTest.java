@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.memorag.InvalidInputException;
+import dev.memorag.error.InvalidInputException;
 import dev.memorag.generation.FakeGenerator;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -131,7 +131,7 @@ class ServerBadInputTest {
                 if (q.equals("bad")) {
                     throw new InvalidInputException("question too long for the memory");
                 }
-                throw new dev.memorag.GenerationException("upstream down", 503, true, null);
+                throw new dev.memorag.error.GenerationException("upstream down", 503, true, null);
             }
 
             @Override

@@ -1,8 +1,8 @@
 package dev.memorag.memory.beacon;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.memorag.InvalidInputException;
-import dev.memorag.UnsupportedFormatException;
+import dev.memorag.error.InvalidInputException;
+import dev.memorag.error.UnsupportedFormatException;
 import dev.memorag.memory.lm.ModelConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import dev.memorag.CorruptDataException;
+import dev.memorag.error.CorruptDataException;
 import dev.memorag.safetensors.DType;
 import dev.memorag.safetensors.SafetensorsReader;
 import dev.memorag.safetensors.TensorInfo;

@@ -1,6 +1,6 @@
 package dev.memorag.memory.beacon;
 
-import dev.memorag.InvalidInputException;
+import dev.memorag.error.InvalidInputException;
 import dev.memorag.api.MemoryModel;
 import dev.memorag.memory.state.StorageType;
 import dev.memorag.spi.MemoryModelProvider;

@@ -1,7 +1,7 @@
 package dev.memorag.memory.beacon;
 
-import dev.memorag.InvalidInputException;
-import dev.memorag.StateException;
+import dev.memorag.error.InvalidInputException;
+import dev.memorag.error.StateException;
 import dev.memorag.api.ChatMessage;
 import dev.memorag.api.FinishReason;
 import dev.memorag.api.GenerationOptions;

@@ -1,6 +1,6 @@
 package dev.memorag.memory.lite;
 
-import dev.memorag.InvalidInputException;
+import dev.memorag.error.InvalidInputException;
 import dev.memorag.api.Generator;
 import dev.memorag.api.MemoryModel;
 import dev.memorag.spi.MemoryModelProvider;

@@ -4,8 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-import dev.memorag.InvalidInputException;
-import dev.memorag.ModelException;
+import dev.memorag.error.InvalidInputException;
+import dev.memorag.error.ModelException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -319,7 +319,7 @@ public final class CausalLm implements AutoCloseable {
 
         private void ensureOpen() {
             if (closed) {
-                throw new dev.memorag.StateException("session is closed");
+                throw new dev.memorag.error.StateException("session is closed");
             }
         }
 

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-import dev.memorag.StateException;
+import dev.memorag.error.StateException;
 
 /**
  * Per-layer key/value cache (keys stored after RoPE) in preallocated buffers {@code [B, KvH, capacity, D]} that grow

@@ -1,6 +1,6 @@
 package dev.memorag.memory.lm;
 
-import dev.memorag.UnsupportedFormatException;
+import dev.memorag.error.UnsupportedFormatException;
 import java.util.Locale;
 
 /**

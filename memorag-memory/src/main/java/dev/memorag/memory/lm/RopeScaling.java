@@ -1,8 +1,8 @@
 package dev.memorag.memory.lm;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.memorag.ModelException;
-import dev.memorag.UnsupportedFormatException;
+import dev.memorag.error.ModelException;
+import dev.memorag.error.UnsupportedFormatException;
 import java.util.Locale;
 
 /**

@@ -32,7 +32,7 @@ public record RuntimeOptions(DeviceChoice device, Precision precision, int prefi
                 case "float16": case "fp16": case "f16": case "half":
                     return FLOAT16;
                 default:
-                    throw new dev.memorag.InvalidInputException("dtype must be float32 or float16, was '" + s + "'");
+                    throw new dev.memorag.error.InvalidInputException("dtype must be float32 or float16, was '" + s + "'");
             }
         }
     }
@@ -43,7 +43,7 @@ public record RuntimeOptions(DeviceChoice device, Precision precision, int prefi
     public RuntimeOptions {
         Objects.requireNonNull(device, "device");
         if (prefillChunk <= 0) {
-            throw new dev.memorag.InvalidInputException("prefillChunk must be > 0, was " + prefillChunk);
+            throw new dev.memorag.error.InvalidInputException("prefillChunk must be > 0, was " + prefillChunk);
         }
     }
 

@@ -1,6 +1,6 @@
 package dev.memorag.memory.state;
 
-import dev.memorag.InvalidInputException;
+import dev.memorag.error.InvalidInputException;
 
 /**
  * The position of the beacon machinery in the token stream, mirroring MemoRAG's {@code Memory} attributes.

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.memorag.CorruptDataException;
-import dev.memorag.InvalidInputException;
-import dev.memorag.StateException;
+import dev.memorag.error.CorruptDataException;
+import dev.memorag.error.InvalidInputException;
+import dev.memorag.error.StateException;
 import dev.memorag.api.GenerationOptions;
 import dev.memorag.api.Language;
 import dev.memorag.api.MemoryModel;

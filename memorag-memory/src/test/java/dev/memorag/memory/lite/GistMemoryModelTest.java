@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.memorag.CorruptDataException;
-import dev.memorag.InvalidInputException;
-import dev.memorag.StateException;
+import dev.memorag.error.CorruptDataException;
+import dev.memorag.error.InvalidInputException;
+import dev.memorag.error.StateException;
 import dev.memorag.api.ChatMessage;
 import dev.memorag.api.FinishReason;
 import dev.memorag.api.GenerationOptions;

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.memorag.InvalidInputException;
-import dev.memorag.ModelException;
-import dev.memorag.StateException;
+import dev.memorag.error.InvalidInputException;
+import dev.memorag.error.ModelException;
+import dev.memorag.error.StateException;
 import dev.memorag.testing.TestData;
 import java.nio.file.Files;
 import java.nio.file.Path;

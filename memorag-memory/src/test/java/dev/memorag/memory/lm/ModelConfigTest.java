@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.memorag.ModelException;
-import dev.memorag.UnsupportedFormatException;
+import dev.memorag.error.ModelException;
+import dev.memorag.error.UnsupportedFormatException;
 import dev.memorag.testing.TestData;
 import java.nio.file.Files;
 import java.nio.file.Path;

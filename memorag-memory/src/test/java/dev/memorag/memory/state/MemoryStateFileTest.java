@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.memorag.CorruptDataException;
-import dev.memorag.InvalidInputException;
-import dev.memorag.StateException;
-import dev.memorag.UnsupportedFormatException;
+import dev.memorag.error.CorruptDataException;
+import dev.memorag.error.InvalidInputException;
+import dev.memorag.error.StateException;
+import dev.memorag.error.UnsupportedFormatException;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;

@@ -2,10 +2,10 @@ package dev.memorag.retrieval.chunks;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.memorag.CorruptDataException;
-import dev.memorag.InvalidInputException;
-import dev.memorag.ModelException;
-import dev.memorag.StateException;
+import dev.memorag.error.CorruptDataException;
+import dev.memorag.error.InvalidInputException;
+import dev.memorag.error.ModelException;
+import dev.memorag.error.StateException;
 import dev.memorag.api.Chunk;
 import dev.memorag.api.ChunkIndex;
 import dev.memorag.api.ChunkIndexKind;

@@ -83,7 +83,7 @@ public final class ChunkIndexProviders {
                 try {
                     return Double.parseDouble(s);
                 } catch (NumberFormatException e) {
-                    throw new dev.memorag.InvalidInputException("option 'dense_weight' must be a number, was '" + s
+                    throw new dev.memorag.error.InvalidInputException("option 'dense_weight' must be a number, was '" + s
                             + "'");
                 }
             }).orElse(m == HybridFusion.Method.RRF ? 0.5 : d.denseWeight());

@@ -2,7 +2,7 @@ package dev.memorag.retrieval.chunks;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.memorag.InvalidInputException;
+import dev.memorag.error.InvalidInputException;
 import dev.memorag.api.Chunk;
 import dev.memorag.api.ChunkIndexKind;
 import dev.memorag.api.EmbedPurpose;

@@ -1,6 +1,6 @@
 package dev.memorag.retrieval.chunks;
 
-import dev.memorag.CorruptDataException;
+import dev.memorag.error.CorruptDataException;
 import dev.memorag.api.Chunk;
 import dev.memorag.api.EmbedPurpose;
 import dev.memorag.api.Embedder;

@@ -50,7 +50,7 @@ public final class HybridChunkIndex extends AbstractChunkIndex {
         Path file = directory.resolve(DESCRIPTOR);
         JsonNode f = d.get("fusion");
         if (f == null) {
-            throw new dev.memorag.CorruptDataException(file + ": field 'fusion' is missing");
+            throw new dev.memorag.error.CorruptDataException(file + ": field 'fusion' is missing");
         }
         HybridFusion fusion;
         try {
@@ -59,7 +59,7 @@ public final class HybridChunkIndex extends AbstractChunkIndex {
                     f.path("denseWeight").asDouble(Double.NaN), IndexDescriptor.intField(f, file, "depth"),
                     IndexDescriptor.intField(f, file, "rrfK"));
         } catch (IllegalArgumentException e) {
-            throw new dev.memorag.CorruptDataException(file + ": bad field 'fusion': " + e.getMessage(), e);
+            throw new dev.memorag.error.CorruptDataException(file + ": bad field 'fusion': " + e.getMessage(), e);
         }
         ChunkStore store = ChunkStore.load(directory);
         HybridChunkIndex index = new HybridChunkIndex(store, DenseChunkIndex.loadDense(directory, d, embedder, store),

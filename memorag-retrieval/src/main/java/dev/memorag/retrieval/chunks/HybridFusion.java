@@ -1,6 +1,6 @@
 package dev.memorag.retrieval.chunks;
 
-import dev.memorag.InvalidInputException;
+import dev.memorag.error.InvalidInputException;
 import java.util.Objects;
 
 /**

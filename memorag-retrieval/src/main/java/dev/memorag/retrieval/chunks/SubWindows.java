@@ -1,6 +1,6 @@
 package dev.memorag.retrieval.chunks;
 
-import dev.memorag.InvalidInputException;
+import dev.memorag.error.InvalidInputException;
 import dev.memorag.api.Chunk;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,7 +1,7 @@
 package dev.memorag.retrieval.chunks;
 
 import ai.djl.Device;
-import dev.memorag.InvalidInputException;
+import dev.memorag.error.InvalidInputException;
 import dev.memorag.api.VectorIndex;
 import dev.memorag.retrieval.index.FlatIndex;
 import dev.memorag.retrieval.index.HnswIndex;

@@ -1,7 +1,7 @@
 package dev.memorag.retrieval.embed;
 
-import dev.memorag.CorruptDataException;
-import dev.memorag.InvalidInputException;
+import dev.memorag.error.CorruptDataException;
+import dev.memorag.error.InvalidInputException;
 import dev.memorag.api.EmbedPurpose;
 import dev.memorag.api.Embedder;
 import dev.memorag.api.ProgressListener;

@@ -1,6 +1,6 @@
 package dev.memorag.retrieval.embed;
 
-import dev.memorag.InvalidInputException;
+import dev.memorag.error.InvalidInputException;
 import dev.memorag.api.Language;
 
 /**

@@ -1,7 +1,7 @@
 package dev.memorag.retrieval.embed;
 
 import ai.djl.Device;
-import dev.memorag.InvalidInputException;
+import dev.memorag.error.InvalidInputException;
 import dev.memorag.api.Embedder;
 import dev.memorag.spi.EmbedderProvider;
 import dev.memorag.spi.ProviderOptions;

@@ -1,7 +1,7 @@
 package dev.memorag.retrieval.embed;
 
-import dev.memorag.InvalidInputException;
-import dev.memorag.ModelNotFoundException;
+import dev.memorag.error.InvalidInputException;
+import dev.memorag.error.ModelNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.AtomicMoveNotSupportedException;

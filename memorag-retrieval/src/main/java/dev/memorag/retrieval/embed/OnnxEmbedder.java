@@ -10,9 +10,9 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.translate.NoopTranslator;
 import ai.djl.translate.TranslateException;
 import ai.djl.util.PairList;
-import dev.memorag.InvalidInputException;
-import dev.memorag.ModelException;
-import dev.memorag.StateException;
+import dev.memorag.error.InvalidInputException;
+import dev.memorag.error.ModelException;
+import dev.memorag.error.StateException;
 import dev.memorag.api.EmbedPurpose;
 import dev.memorag.api.Embedder;
 import dev.memorag.api.ProgressListener;
@@ -84,7 +84,7 @@ public final class OnnxEmbedder implements Embedder {
         } catch (IOException | MalformedModelException | RuntimeException e) {
             m.close();
             tokenizer.close();
-            if (e instanceof dev.memorag.MemoRagException me) {
+            if (e instanceof dev.memorag.error.MemoRagException me) {
                 throw me;
             }
             throw new ModelException("cannot load ONNX model " + b.modelFile + ": " + e.getMessage(), e);

@@ -1,8 +1,8 @@
 package dev.memorag.retrieval.embed;
 
 import ai.djl.Device;
-import dev.memorag.InvalidInputException;
-import dev.memorag.StateException;
+import dev.memorag.error.InvalidInputException;
+import dev.memorag.error.StateException;
 import dev.memorag.api.EmbedPurpose;
 import dev.memorag.api.Embedder;
 import dev.memorag.api.ProgressListener;

@@ -2,8 +2,8 @@ package dev.memorag.retrieval.embed;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-import dev.memorag.InvalidInputException;
-import dev.memorag.ModelException;
+import dev.memorag.error.InvalidInputException;
+import dev.memorag.error.ModelException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -6,7 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
-import dev.memorag.ModelException;
+import dev.memorag.error.ModelException;
 import dev.memorag.safetensors.SafetensorsReader;
 import dev.memorag.safetensors.TensorInfo;
 import java.nio.file.Path;

@@ -1,6 +1,6 @@
 package dev.memorag.retrieval.graph;
 
-import dev.memorag.InvalidInputException;
+import dev.memorag.error.InvalidInputException;
 import java.util.Arrays;
 
 /**
@@ -131,17 +131,17 @@ public final class CsrGraph {
     static CsrGraph ofArrays(int nodeCount, int[] rowStart, int[] columns, double[] weights, String source) {
         if (rowStart.length != nodeCount + 1 || rowStart[0] != 0 || rowStart[nodeCount] != columns.length
                 || columns.length != weights.length) {
-            throw new dev.memorag.CorruptDataException(source + ": inconsistent CSR arrays (nodes " + nodeCount
+            throw new dev.memorag.error.CorruptDataException(source + ": inconsistent CSR arrays (nodes " + nodeCount
                     + ", entries " + columns.length + ")");
         }
         for (int i = 0; i < nodeCount; i++) {
             if (rowStart[i] > rowStart[i + 1]) {
-                throw new dev.memorag.CorruptDataException(source + ": row_start decreases at row " + i);
+                throw new dev.memorag.error.CorruptDataException(source + ": row_start decreases at row " + i);
             }
         }
         for (int k = 0; k < columns.length; k++) {
             if (columns[k] < 0 || columns[k] >= nodeCount || !(weights[k] >= 0)) {
-                throw new dev.memorag.CorruptDataException(source + ": bad CSR entry " + k + " (column "
+                throw new dev.memorag.error.CorruptDataException(source + ": bad CSR entry " + k + " (column "
                         + columns[k] + ", weight " + weights[k] + ")");
             }
         }

@@ -1,7 +1,7 @@
 package dev.memorag.retrieval.graph;
 
-import dev.memorag.GenerationException;
-import dev.memorag.StateException;
+import dev.memorag.error.GenerationException;
+import dev.memorag.error.StateException;
 import dev.memorag.api.Chunk;
 import dev.memorag.api.ChunkIndex;
 import dev.memorag.api.Embedder;
@@ -76,7 +76,7 @@ public final class GraphChunkIndex implements ChunkIndex {
             Set<String> ids = new HashSet<>();
             for (Chunk c : chunks) {
                 if (graph.containsPassage(c.id()) || !ids.add(c.id())) {
-                    throw new dev.memorag.InvalidInputException("chunk id '" + c.id() + "' is already in the graph"
+                    throw new dev.memorag.error.InvalidInputException("chunk id '" + c.id() + "' is already in the graph"
                             + " index or repeated in this add");
                 }
             }

@@ -1,6 +1,6 @@
 package dev.memorag.retrieval.graph;
 
-import dev.memorag.InvalidInputException;
+import dev.memorag.error.InvalidInputException;
 import dev.memorag.api.ChunkIndex;
 import dev.memorag.api.ChunkIndexKind;
 import dev.memorag.api.Embedder;

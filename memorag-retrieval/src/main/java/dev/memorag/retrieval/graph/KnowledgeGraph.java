@@ -1,7 +1,7 @@
 package dev.memorag.retrieval.graph;
 
-import dev.memorag.InvalidInputException;
-import dev.memorag.ModelException;
+import dev.memorag.error.InvalidInputException;
+import dev.memorag.error.ModelException;
 import dev.memorag.api.Chunk;
 import dev.memorag.api.EmbedPurpose;
 import dev.memorag.api.Embedder;

@@ -1,9 +1,9 @@
 package dev.memorag.retrieval.graph;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.memorag.CancelledException;
-import dev.memorag.InvalidInputException;
-import dev.memorag.MemoRagException;
+import dev.memorag.error.CancelledException;
+import dev.memorag.error.InvalidInputException;
+import dev.memorag.error.MemoRagException;
 import dev.memorag.api.ChatMessage;
 import dev.memorag.api.GenerationOptions;
 import dev.memorag.api.Generator;

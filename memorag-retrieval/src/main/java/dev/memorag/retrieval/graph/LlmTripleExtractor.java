@@ -2,9 +2,9 @@ package dev.memorag.retrieval.graph;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.memorag.CancelledException;
-import dev.memorag.GenerationException;
-import dev.memorag.InvalidInputException;
+import dev.memorag.error.CancelledException;
+import dev.memorag.error.GenerationException;
+import dev.memorag.error.InvalidInputException;
 import dev.memorag.api.ChatMessage;
 import dev.memorag.api.Chunk;
 import dev.memorag.api.GenerationOptions;

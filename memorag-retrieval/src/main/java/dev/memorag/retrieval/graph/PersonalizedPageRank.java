@@ -1,6 +1,6 @@
 package dev.memorag.retrieval.graph;
 
-import dev.memorag.InvalidInputException;
+import dev.memorag.error.InvalidInputException;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

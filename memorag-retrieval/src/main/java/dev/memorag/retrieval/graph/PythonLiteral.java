@@ -1,6 +1,6 @@
 package dev.memorag.retrieval.graph;
 
-import dev.memorag.InvalidInputException;
+import dev.memorag.error.InvalidInputException;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -2,9 +2,9 @@ package dev.memorag.retrieval.index;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.memorag.CorruptDataException;
-import dev.memorag.InvalidInputException;
-import dev.memorag.StateException;
+import dev.memorag.error.CorruptDataException;
+import dev.memorag.error.InvalidInputException;
+import dev.memorag.error.StateException;
 import dev.memorag.api.ScoredId;
 import dev.memorag.api.VectorIndex;
 import java.io.IOException;

@@ -1,8 +1,8 @@
 package dev.memorag.retrieval.index;
 
-import dev.memorag.CorruptDataException;
-import dev.memorag.InvalidInputException;
-import dev.memorag.UnsupportedFormatException;
+import dev.memorag.error.CorruptDataException;
+import dev.memorag.error.InvalidInputException;
+import dev.memorag.error.UnsupportedFormatException;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;

@@ -1,7 +1,7 @@
 package dev.memorag.retrieval.lexical;
 
-import dev.memorag.InvalidInputException;
-import dev.memorag.StateException;
+import dev.memorag.error.InvalidInputException;
+import dev.memorag.error.StateException;
 import dev.memorag.api.ScoredId;
 import java.io.IOException;
 import java.util.ArrayList;

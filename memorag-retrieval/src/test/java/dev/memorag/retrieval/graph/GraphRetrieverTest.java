@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.memorag.CorruptDataException;
-import dev.memorag.InvalidInputException;
+import dev.memorag.error.CorruptDataException;
+import dev.memorag.error.InvalidInputException;
 import dev.memorag.api.Chunk;
 import dev.memorag.api.ChunkIndex;
 import dev.memorag.api.ChunkIndexKind;

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.memorag.InvalidInputException;
-import dev.memorag.ModelException;
+import dev.memorag.error.InvalidInputException;
+import dev.memorag.error.ModelException;
 import dev.memorag.api.EmbedPurpose;
 import dev.memorag.api.ProgressListener;
 import java.util.ArrayList;

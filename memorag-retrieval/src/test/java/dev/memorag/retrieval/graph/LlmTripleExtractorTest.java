@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.memorag.GenerationException;
+import dev.memorag.error.GenerationException;
 import dev.memorag.api.ChatMessage;
 import dev.memorag.api.FinishReason;
 import dev.memorag.api.GenerationResult;

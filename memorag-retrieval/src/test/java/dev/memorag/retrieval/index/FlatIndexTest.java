@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
-import dev.memorag.CorruptDataException;
-import dev.memorag.InvalidInputException;
-import dev.memorag.StateException;
-import dev.memorag.UnsupportedFormatException;
+import dev.memorag.error.CorruptDataException;
+import dev.memorag.error.InvalidInputException;
+import dev.memorag.error.StateException;
+import dev.memorag.error.UnsupportedFormatException;
 import dev.memorag.api.ScoredId;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.memorag.CorruptDataException;
-import dev.memorag.InvalidInputException;
+import dev.memorag.error.CorruptDataException;
+import dev.memorag.error.InvalidInputException;
 import dev.memorag.api.ScoredId;
 import java.nio.file.Files;
 import java.nio.file.Path;

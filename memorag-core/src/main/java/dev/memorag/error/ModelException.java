@@ -1,4 +1,4 @@
-package dev.memorag;
+package dev.memorag.error;
 
 /**
  * Thrown when model files are readable but inconsistent or unusable: missing config fields, shape-mismatched weights, token ids outside the vocabulary, inputs past the model's position limit.

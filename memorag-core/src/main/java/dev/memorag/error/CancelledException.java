@@ -1,4 +1,4 @@
-package dev.memorag;
+package dev.memorag.error;
 
 /**
  * Thrown when a long operation stops because its caller cancelled it.

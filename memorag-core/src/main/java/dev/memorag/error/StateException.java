@@ -1,4 +1,4 @@
-package dev.memorag;
+package dev.memorag.error;
 
 /**
  * Thrown when an operation is called in a state that does not allow it: a query before anything was memorised, a closed resource, a concurrent writer holding a lock.

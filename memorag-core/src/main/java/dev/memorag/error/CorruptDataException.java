@@ -1,4 +1,4 @@
-package dev.memorag;
+package dev.memorag.error;
 
 /**
  * Thrown when a file's content is damaged: a bad magic header, a truncated file, a checksum mismatch, an inconsistent header.

@@ -1,4 +1,4 @@
-package dev.memorag;
+package dev.memorag.error;
 
 /**
  * Thrown when an explicit download from a model hub fails (HTTP error, checksum mismatch, interrupted transfer that cannot resume).

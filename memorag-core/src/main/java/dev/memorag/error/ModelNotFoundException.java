@@ -1,4 +1,4 @@
-package dev.memorag;
+package dev.memorag.error;
 
 /**
  * Thrown when a model reference cannot be resolved to local files (and downloading was not allowed or failed to find it).

@@ -1,4 +1,4 @@
-package dev.memorag;
+package dev.memorag.error;
 
 /**
  * Thrown when a text generator fails. Remote generators set {@link #statusCode()} (the HTTP status, or -1 for a network

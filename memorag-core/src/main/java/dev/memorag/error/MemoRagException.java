@@ -1,4 +1,4 @@
-package dev.memorag;
+package dev.memorag.error;
 
 /**
  * Root of the library's single unchecked exception family. Every failure the library reports is a subclass, and every

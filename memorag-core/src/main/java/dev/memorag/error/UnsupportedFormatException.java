@@ -1,4 +1,4 @@
-package dev.memorag;
+package dev.memorag.error;
 
 /**
  * Thrown when a file or model is well-formed but of a kind this version cannot read: an unknown format version, an unsupported model family or dtype.

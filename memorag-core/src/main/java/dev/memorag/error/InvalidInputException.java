@@ -1,4 +1,4 @@
-package dev.memorag;
+package dev.memorag.error;
 
 /**
  * Thrown when an argument, a configuration value or user-supplied text is unusable (empty, out of range, malformed).
