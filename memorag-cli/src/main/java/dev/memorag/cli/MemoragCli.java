@@ -1,0 +1,49 @@
+package dev.memorag.cli;
+
+import java.util.ServiceLoader;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code memorag} command-line tool. Each subcommand lives in its own class and is registered below; a
+ * {@link CliExtension} on the class path adds more (the {@code bench} and {@code eval} commands of memorag-bench).
+ */
+@Command(name = "memorag", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "Memory-augmented retrieval-augmented generation on the JVM.",
+        subcommands = {
+            // Register subcommands here, one per line, keeping the list sorted by class name.
+            AskCommand.class,
+            DemoCommand.class,
+            LmCommand.class,
+            MemorizeCommand.class,
+            MemoryCommand.class,
+            ModelsCommand.class,
+            RecallCommand.class,
+            ServeCommand.class,
+            SummarizeCommand.class,
+        })
+public final class MemoragCli implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    /** Builds the command line (tests use this to run commands in-process). */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new MemoragCli());
+        for (CliExtension extension : ServiceLoader.load(CliExtension.class)) {
+            extension.commands().forEach(cl::addSubcommand);
+        }
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setExecutionExceptionHandler(new ErrorHandler());
+        return cl;
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+}
