@@ -22,6 +22,7 @@ import dev.memorag.fakes.FakeChunkIndex;
 import dev.memorag.fakes.FakeEmbedder;
 import dev.memorag.fakes.FakeGenerator;
 import dev.memorag.fakes.FakeMemoryModel;
+import dev.memorag.internal.PipelineConfig;
 import dev.memorag.pipeline.MemorizeMode;
 import dev.memorag.pipeline.QueryOptions;
 import dev.memorag.pipeline.QueryResult;
@@ -80,8 +81,8 @@ class MemoRAGTest {
                 .respond(EN.keyPoints(), "1. Alice follows the White Rabbit\n2. Alice falls down a deep well");
     }
 
-    private MemoRAG.Builder builder(FakeMemoryModel memory, FakeGenerator generator) {
-        MemoRAG.Builder b = MemoRAG.builder().embedder(embedder).chunkIndex(indexes).chunkTokens(16);
+    private MemoRAGBuilder builder(FakeMemoryModel memory, FakeGenerator generator) {
+        MemoRAGBuilder b = MemoRAG.builder().embedder(embedder).chunkIndex(indexes).chunkTokens(16);
         if (memory != null) {
             b.memoryModel(memory);
         }
@@ -223,7 +224,7 @@ class MemoRAGTest {
     @Test
     void evidenceIsFittedToTheGeneratorWindowWithAWarning() {
         Cl100kTokenCounter tokens = Cl100kTokenCounter.INSTANCE;
-        int overhead = tokens.count(EN.ragAnswer("", QUESTION)) + MemoRAG.TEMPLATE_RESERVE_TOKENS;
+        int overhead = tokens.count(EN.ragAnswer("", QUESTION)) + PipelineConfig.TEMPLATE_RESERVE_TOKENS;
         int answer = 32;
         int window = overhead + answer + 20; // room for one or two 16-token passages, not all of them
         FakeGenerator gen = new FakeGenerator(window);
@@ -238,7 +239,7 @@ class MemoRAGTest {
             assertTrue(r.warnings().get(0).startsWith("evidence cut to fit generator fake-generator ("
                     + window + " tokens)"), r.warnings().get(0));
             String prompt = gen.prompts().get(0);
-            assertTrue(tokens.count(prompt) + MemoRAG.TEMPLATE_RESERVE_TOKENS + answer <= window,
+            assertTrue(tokens.count(prompt) + PipelineConfig.TEMPLATE_RESERVE_TOKENS + answer <= window,
                     "prompt of " + tokens.count(prompt) + " tokens must fit");
             // A window too small for even the prompt is a clear error.
             FakeGenerator tiny = new FakeGenerator(10);
@@ -550,7 +551,7 @@ class MemoRAGTest {
                     t -> { });
             assertTrue(r.evidenceTruncated());
             int promptChars = gen.prompts.get(0).length();
-            assertTrue(promptChars + MemoRAG.TEMPLATE_RESERVE_TOKENS + 64 <= 400, "prompt chars " + promptChars);
+            assertTrue(promptChars + PipelineConfig.TEMPLATE_RESERVE_TOKENS + 64 <= 400, "prompt chars " + promptChars);
             assertFalse(r.answer().evidence().isEmpty());
         }
     }

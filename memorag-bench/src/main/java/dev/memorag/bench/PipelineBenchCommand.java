@@ -57,7 +57,7 @@ final class PipelineBenchCommand implements Callable<Integer> {
             n.put("characters", text.length());
             n.put("tokens", tokens);
             long t0 = System.nanoTime();
-            try (MemoRAG rag = options.builder(progress, null).build()) {
+            try (MemoRAG rag = options.builder(progress).build()) {
                 long t1 = System.nanoTime();
                 rag.memorize(List.of(new Document(String.valueOf(file.getFileName()), text)), dir,
                         MemorizeMode.REPLACE);
@@ -75,7 +75,7 @@ final class PipelineBenchCommand implements Callable<Integer> {
             progress.finish();
             n.put("save_bytes", size(dir));
             long t2 = System.nanoTime();
-            try (MemoRAG rag = MemoRAG.load(dir, options.builder(progress, null))) {
+            try (MemoRAG rag = MemoRAG.load(dir, options.builder(progress))) {
                 double load = (System.nanoTime() - t2) / 1e9;
                 n.put("load_seconds", load);
                 n.put("memorize_over_load", n.get("memorize_seconds").asDouble() / load);

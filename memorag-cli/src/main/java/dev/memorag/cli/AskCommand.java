@@ -1,5 +1,7 @@
 package dev.memorag.cli;
 
+import dev.memorag.MemoRAG;
+import dev.memorag.api.Generator;
 import dev.memorag.api.TaskType;
 import dev.memorag.api.TokenListener;
 import dev.memorag.pipeline.EvidenceOrder;
@@ -64,14 +66,15 @@ final class AskCommand implements Callable<Integer> {
     /** Shared by {@code ask} and {@code summarize}. */
     static int run(Path dir, String question, TaskType task, QueryFlags flags, PipelineOptions options) {
         ProgressBar progress = options.progressBar();
-        try (SavedPipeline saved = SavedPipeline.open(dir, options, progress)) {
+        try (MemoRAG rag = options.builder(progress).load(dir);
+                Generator fallback = options.attachEnvironmentGenerator(rag)) {
             progress.finish();
             boolean stream = !flags.json && !flags.noStream;
             TokenListener listener = stream ? piece -> {
                 System.out.print(piece);
                 System.out.flush();
             } : TokenListener.NONE;
-            QueryResult r = saved.rag.ask(question, task, flags.queryOptions(), listener);
+            QueryResult r = rag.ask(question, task, flags.queryOptions(), listener);
             if (flags.json) {
                 PipelineOutput.print(System.out, PipelineOutput.answer(r));
                 return 0;

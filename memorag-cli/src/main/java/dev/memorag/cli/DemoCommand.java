@@ -5,6 +5,7 @@ import dev.memorag.error.InvalidInputException;
 import dev.memorag.MemoRAG;
 import dev.memorag.error.MemoRagException;
 import dev.memorag.api.Document;
+import dev.memorag.api.Generator;
 import dev.memorag.api.TaskType;
 import dev.memorag.pipeline.MemorizeMode;
 import dev.memorag.pipeline.QueryOptions;
@@ -77,7 +78,7 @@ final class DemoCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         int chunks;
         java.util.Map<String, String> components;
-        try (MemoRAG rag = options.builder(progress, null).build()) {
+        try (MemoRAG rag = options.builder(progress).build()) {
             rag.memorize(java.util.List.of(new Document("alice", text)), dir,
                     replace ? MemorizeMode.REPLACE : MemorizeMode.FAIL_IF_PRESENT);
             chunks = rag.chunks().size();
@@ -90,11 +91,11 @@ final class DemoCommand implements Callable<Integer> {
         say("Components: %s", components);
 
         long t1 = System.nanoTime();
-        try (SavedPipeline saved = SavedPipeline.open(dir, options, progress)) {
+        try (MemoRAG rag = options.builder(progress).load(dir);
+                Generator fallback = options.attachEnvironmentGenerator(rag)) {
             double loadSeconds = (System.nanoTime() - t1) / 1e9;
             progress.finish();
             say("Reloaded in %.2f s (%.0fx faster than memorising).", loadSeconds, memorizeSeconds / loadSeconds);
-            MemoRAG rag = saved.rag;
             ObjectNode report = PipelineOutput.object();
             report.put("book", "pg11_alice.txt");
             report.put("tokens", tokens);

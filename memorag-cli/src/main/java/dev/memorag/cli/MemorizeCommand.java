@@ -43,7 +43,7 @@ final class MemorizeCommand implements Callable<Integer> {
         List<Document> docs = readDocuments(files);
         ProgressBar progress = options.progressBar();
         long t0 = System.nanoTime();
-        try (MemoRAG rag = options.builder(progress, null).build()) {
+        try (MemoRAG rag = options.builder(progress).build()) {
             rag.memorize(docs, save, replace ? MemorizeMode.REPLACE : MemorizeMode.FAIL_IF_PRESENT);
             double seconds = (System.nanoTime() - t0) / 1e9;
             progress.finish();

@@ -1,14 +1,12 @@
 package dev.memorag.cli;
 
 import dev.memorag.MemoRAG;
+import dev.memorag.MemoRAGBuilder;
 import dev.memorag.api.ChunkIndexKind;
 import dev.memorag.api.Generator;
 import dev.memorag.api.Language;
 import dev.memorag.api.ProgressListener;
 import dev.memorag.generation.Generators;
-import dev.memorag.memory.LocalGenerator;
-import dev.memorag.spi.ProviderOptions;
-import dev.memorag.spi.Providers;
 import java.util.Map;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -67,12 +65,9 @@ public final class PipelineOptions {
         return ProgressBar.forStderr(spec.commandLine().getErr(), quiet, ProgressBar.Unit.COUNT);
     }
 
-    /**
-     * A builder with these options and {@code generator} (an instance the caller owns, or null). A local generator's
-     * own tokenizer measures prompts when evidence is fitted to its window.
-     */
-    public MemoRAG.Builder builder(ProgressListener progress, Generator generator) {
-        MemoRAG.Builder b = MemoRAG.builder().progress(progress).allowDownload(download);
+    /** A builder with these options; {@code --generator} is created (and owned) by the pipeline. */
+    public MemoRAGBuilder builder(ProgressListener progress) {
+        MemoRAGBuilder b = MemoRAG.builder().progress(progress).allowDownload(download);
         if (memoryModel != null) {
             b.memoryModel(memoryModel);
         }
@@ -80,7 +75,7 @@ public final class PipelineOptions {
             b.embedder(embedder);
         }
         if (generator != null) {
-            useGenerator(b, generator);
+            b.generator(generator);
         }
         if (index != null) {
             b.chunkIndex(index);
@@ -100,27 +95,6 @@ public final class PipelineOptions {
         return b;
     }
 
-    /** Sets {@code generator} on {@code b}; a local model's own tokenizer then measures prompts for fitting. */
-    static MemoRAG.Builder useGenerator(MemoRAG.Builder b, Generator generator) {
-        b.generator(generator);
-        if (generator instanceof LocalGenerator local) {
-            b.generatorTokenCounter(local.tokenizer());
-        }
-        return b;
-    }
-
-    /** The generator named by {@code --generator}, or null; the caller closes it. */
-    Generator openGenerator() {
-        if (generator == null) {
-            return null;
-        }
-        ProviderOptions o = ProviderOptions.EMPTY.with(ProviderOptions.DOWNLOAD, Boolean.toString(download));
-        if (device != null) {
-            o = o.with(ProviderOptions.DEVICE, device);
-        }
-        return Providers.generator(generator, o);
-    }
-
     /** Whether the environment configures a remote generator (OpenAI, Azure OpenAI, DeepSeek variables). */
     static boolean environmentHasGenerator(Map<String, String> env) {
         for (String k : new String[] {Generators.OPENAI_API_KEY, Generators.OPENAI_BASE_URL,
@@ -133,11 +107,17 @@ public final class PipelineOptions {
         return false;
     }
 
-    /** The environment's OpenAI-style generator when {@code --generator} is not given and one is configured. */
-    Generator environmentGenerator() {
-        if (generator != null || !environmentHasGenerator(System.getenv())) {
+    /**
+     * When the loaded pipeline has nothing that answers (no {@code --generator}, no memory model that can act as a
+     * generator), attaches the generator the OpenAI-style environment variables configure and returns it for the
+     * caller to close after the pipeline; else null.
+     */
+    Generator attachEnvironmentGenerator(MemoRAG rag) {
+        if (rag.hasGenerator() || !environmentHasGenerator(System.getenv())) {
             return null;
         }
-        return Generators.fromEnvironment();
+        Generator env = Generators.fromEnvironment();
+        rag.attachGenerator(env);
+        return env;
     }
 }

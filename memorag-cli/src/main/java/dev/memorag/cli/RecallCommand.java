@@ -1,5 +1,6 @@
 package dev.memorag.cli;
 
+import dev.memorag.MemoRAG;
 import dev.memorag.pipeline.Recollection;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -26,15 +27,15 @@ final class RecallCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         ProgressBar progress = options.progressBar();
-        try (SavedPipeline saved = SavedPipeline.open(dir, options, progress)) {
+        try (MemoRAG rag = options.builder(progress).load(dir)) {
             progress.finish();
-            Recollection r = saved.rag.recall(question, flags.queryOptions());
+            Recollection r = rag.recall(question, flags.queryOptions());
             if (flags.json) {
                 PipelineOutput.print(System.out, PipelineOutput.recollection(r));
                 return 0;
             }
             if (r.clues().isEmpty()) {
-                System.out.println(saved.rag.memoryStats() == null
+                System.out.println(rag.memoryStats() == null
                         ? "no memory model: the question alone retrieved the evidence"
                         : "the memory produced no usable clues: the question alone retrieved the evidence");
             } else {

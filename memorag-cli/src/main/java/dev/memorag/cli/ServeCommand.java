@@ -79,7 +79,7 @@ public final class ServeCommand implements Callable<Integer> {
         try {
             ChatBackend backend;
             if (save != null) {
-                rag = (g == null ? MemoRAG.builder() : PipelineOptions.useGenerator(MemoRAG.builder(), g)).load(save);
+                rag = (g == null ? MemoRAG.builder() : MemoRAG.builder().generator(g)).load(save);
                 backend = new PipelineChatBackend(rag, modelId != null ? modelId : "memorag:" + save.getFileName());
             } else {
                 backend = GeneratorBackend.of(g, modelId != null ? modelId : g.id());

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.memorag.MemoRAG;
+import dev.memorag.MemoRAGBuilder;
 import dev.memorag.api.Answer;
 import dev.memorag.api.Document;
 import dev.memorag.api.MemoryStats;
@@ -58,7 +59,7 @@ class PipelineEndToEndTest {
         text = book.substring(start, start + 1_500);
     }
 
-    private static MemoRAG.Builder builder() {
+    private static MemoRAGBuilder builder() {
         return MemoRAG.builder().memoryModel(beacon.toString()).generator(plain.toString()).chunkTokens(64)
                 // The tiny models' tokenizer has one token per UTF-8 byte.
                 .generatorTokenCounter(s -> s.getBytes(StandardCharsets.UTF_8).length);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.memorag.MemoRAG;
+import dev.memorag.MemoRAGBuilder;
 import dev.memorag.api.ChatMessage;
 import dev.memorag.api.GenerationOptions;
 import dev.memorag.api.GenerationResult;
@@ -45,7 +46,7 @@ class ServeEndToEndTest {
         String book = DemoCommand.readBook();
         int start = book.indexOf("CHAPTER I. Down the Rabbit-Hole");
         String text = book.substring(start, start + 1_500);
-        MemoRAG.Builder builder = MemoRAG.builder().memoryModel(beacon.toString()).generator(plain.toString())
+        MemoRAGBuilder builder = MemoRAG.builder().memoryModel(beacon.toString()).generator(plain.toString())
                 .chunkTokens(64).generatorTokenCounter(s -> s.getBytes(StandardCharsets.UTF_8).length);
         Path save = tmp.resolve("alice.memory");
         try (MemoRAG writer = builder.build()) {

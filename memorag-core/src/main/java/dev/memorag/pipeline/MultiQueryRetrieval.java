@@ -18,15 +18,12 @@ import java.util.function.Function;
  * their union with duplicates removed, ordered by {@link EvidenceOrder}.
  *
  * <p>Each returned {@link Hit} carries the best score the chunk received from any query (the retriever's scale). For
- * {@link EvidenceOrder#FUSED_SCORE} chunks are ranked by reciprocal-rank fusion, {@code sum 1/(60 + rank)} over the
+ * {@link EvidenceOrder#FUSED_SCORE} chunks are ranked by reciprocal-rank fusion, {@link ReciprocalRankFusion} over the
  * queries that found them, which is comparable across queries where raw scores are not.
  *
  * <p>Thread-safety: immutable; thread-safe when the retrieval function is.
  */
 public final class MultiQueryRetrieval {
-    /** The usual RRF constant. */
-    static final int RRF_K = 60;
-
     private final int hits;
     private final EvidenceOrder order;
 
@@ -77,17 +74,16 @@ public final class MultiQueryRetrieval {
     List<Hit> merge(List<List<Hit>> perQuery, Function<String, Integer> documentOrdinal) {
         Map<String, Chunk> chunks = new LinkedHashMap<>();
         Map<String, Double> best = new HashMap<>();
-        Map<String, Double> fused = new HashMap<>();
+        ReciprocalRankFusion<String> rrf = new ReciprocalRankFusion<>(ReciprocalRankFusion.DEFAULT_K);
         for (List<Hit> ranked : perQuery) {
-            int n = Math.min(hits, ranked.size());
-            for (int rank = 0; rank < n; rank++) {
-                Hit h = ranked.get(rank);
-                String id = h.chunk().id();
-                chunks.putIfAbsent(id, h.chunk());
-                best.merge(id, h.score(), Math::max);
-                fused.merge(id, 1.0 / (RRF_K + rank + 1), Double::sum);
+            List<Hit> top = ranked.subList(0, Math.min(hits, ranked.size()));
+            for (Hit h : top) {
+                chunks.putIfAbsent(h.chunk().id(), h.chunk());
+                best.merge(h.chunk().id(), h.score(), Math::max);
             }
+            rrf.add(top.stream().map(h -> h.chunk().id()).toList(), 1.0);
         }
+        Map<String, Double> fused = rrf.scores();
         Comparator<Chunk> position = Comparator
                 .comparingInt((Chunk c) -> {
                     Integer ordinal = documentOrdinal.apply(c.documentId());

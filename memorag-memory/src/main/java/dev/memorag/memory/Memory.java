@@ -15,6 +15,7 @@ import dev.memorag.api.MemoryStats;
 import dev.memorag.api.ProgressListener;
 import dev.memorag.api.TokenCounter;
 import dev.memorag.api.TokenListener;
+import dev.memorag.pipeline.ClueFilter;
 import dev.memorag.prompt.Prompts;
 import dev.memorag.store.FileTrees;
 import dev.memorag.text.Cl100kTokenCounter;
@@ -22,13 +23,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.regex.Pattern;
 
 /**
  * MemoRAG's memory as a library object: reads a long text once into a {@link MemoryModel}, then answers instructions
@@ -50,7 +49,6 @@ public final class Memory implements AutoCloseable {
     public static final int INSTRUCTION_TOKENS = 128;
     /** New tokens for key points (MemoRAG's setting). */
     public static final int KEY_POINT_TOKENS = 512;
-    private static final Pattern LIST_MARKER = Pattern.compile("^\\s*(?:\\d+\\s*[.)、:：]|[-*•])\\s*");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final MemoryModel model;
@@ -125,12 +123,12 @@ public final class Memory implements AutoCloseable {
 
     /** Clue text spans from the memory that help answer {@code query}, one per line of the model's output. */
     public List<String> recall(String query) {
-        return keepClues(lines(run(prompts().recall(requireQuery(query)), INSTRUCTION_TOKENS)), false);
+        return clues(run(prompts().recall(requireQuery(query)), INSTRUCTION_TOKENS));
     }
 
     /** Surrogate questions that make {@code query} precise, one per line of the model's output. */
     public List<String> rewrite(String query) {
-        return keepClues(lines(run(prompts().rewrite(requireQuery(query)), INSTRUCTION_TOKENS)), false);
+        return clues(run(prompts().rewrite(requireQuery(query)), INSTRUCTION_TOKENS));
     }
 
     /** A short draft answer from the memory alone. */
@@ -140,7 +138,7 @@ public final class Memory implements AutoCloseable {
 
     /** The numbered key points of the memorised text, numbering removed. */
     public List<String> summarize() {
-        return keepClues(lines(run(prompts().keyPoints(), KEY_POINT_TOKENS)), true);
+        return clues(run(prompts().keyPoints(), KEY_POINT_TOKENS));
     }
 
     /** Size of the memory. */
@@ -277,36 +275,10 @@ public final class Memory implements AutoCloseable {
         return q;
     }
 
-    static List<String> lines(String text) {
-        List<String> out = new ArrayList<>();
-        for (String line : text.split("\\R")) {
-            String t = line.trim();
-            if (!t.isEmpty()) {
-                out.add(t);
-            }
-        }
-        return out;
-    }
-
-    /**
-     * Keeps lines informative enough to retrieve with: more than 3 space-separated words, or for Chinese (few spaces)
-     * more than 3 letters, following MemoRAG's filter without dropping Chinese clues.
-     */
-    List<String> keepClues(List<String> lines, boolean stripNumbers) {
-        List<String> out = new ArrayList<>();
-        for (String line : lines) {
-            String t = stripNumbers ? LIST_MARKER.matcher(line).replaceFirst("").trim() : line;
-            if (t.isEmpty()) {
-                continue;
-            }
-            boolean keep = Language.detect(t) == Language.ZH
-                    ? t.codePoints().filter(Character::isLetter).count() > 3
-                    : t.split("\\s+").length > 3;
-            if (keep && !out.contains(t)) {
-                out.add(t);
-            }
-        }
-        return out;
+    /** The lines of {@code output} that the pipeline's {@link ClueFilter} keeps, in the memory's language. */
+    private synchronized List<String> clues(String output) {
+        return new ClueFilter(language != null ? language : fixedLanguage != null ? fixedLanguage : Language.EN)
+                .filter(List.of(output));
     }
 
     private static void deleteQuietly(Path p) {

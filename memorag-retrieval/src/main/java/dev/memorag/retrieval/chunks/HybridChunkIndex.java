@@ -8,6 +8,7 @@ import dev.memorag.api.EmbedPurpose;
 import dev.memorag.api.Embedder;
 import dev.memorag.api.ProgressListener;
 import dev.memorag.api.ScoredId;
+import dev.memorag.pipeline.ReciprocalRankFusion;
 import dev.memorag.retrieval.index.IndexDescriptor;
 import dev.memorag.retrieval.lexical.Bm25Index;
 import java.nio.file.Path;
@@ -116,12 +117,8 @@ public final class HybridChunkIndex extends AbstractChunkIndex {
         double wb = 1 - wd;
         Map<Long, Double> fused = new HashMap<>();
         if (fusion.method() == HybridFusion.Method.RRF) {
-            for (int r = 0; r < d.size(); r++) {
-                fused.merge(d.get(r).id(), wd / (fusion.rrfK() + r + 1), Double::sum);
-            }
-            for (int r = 0; r < b.size(); r++) {
-                fused.merge(b.get(r).id(), wb / (fusion.rrfK() + r + 1), Double::sum);
-            }
+            fused.putAll(new ReciprocalRankFusion<Long>(fusion.rrfK()).add(d.stream().map(ScoredId::id).toList(), wd)
+                    .add(b.stream().map(ScoredId::id).toList(), wb).scores());
         } else {
             Map<Long, Float> ds = new HashMap<>();
             d.forEach(s -> ds.put(s.id(), s.score()));
