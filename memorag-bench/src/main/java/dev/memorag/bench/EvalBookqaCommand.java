@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.IntArrayList;
+import dev.memorag.error.StorageException;
 import dev.memorag.error.InvalidInputException;
 import dev.memorag.api.Chunk;
 import dev.memorag.text.Cl100kTokenCounter;
@@ -56,7 +57,7 @@ public final class EvalBookqaCommand implements Runnable {
         try {
             text = Files.readString(book);
         } catch (IOException e) {
-            throw new InvalidInputException("cannot read book " + book + ": " + e.getMessage());
+            throw new StorageException("cannot read book " + book + ": " + e.getMessage());
         }
         if (text.isBlank()) {
             throw new InvalidInputException("book " + book + " is empty");

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.memorag.error.StorageException;
 import dev.memorag.error.InvalidInputException;
 import dev.memorag.api.Chunk;
 import dev.memorag.api.ChunkIndex;
@@ -131,7 +132,7 @@ final class RetrievalEvalSupport {
         } catch (NoSuchFileException e) {
             throw new InvalidInputException(what + " file not found: " + file);
         } catch (IOException e) {
-            throw new InvalidInputException("cannot read " + what + " file " + file + ": " + e.getMessage());
+            throw new StorageException("cannot read " + what + " file " + file + ": " + e.getMessage());
         }
         List<JsonNode> out = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {
@@ -232,7 +233,7 @@ final class RetrievalEvalSupport {
                 Files.writeString(out, s + "\n");
             }
         } catch (IOException e) {
-            throw new InvalidInputException("cannot write report to " + out + ": " + e.getMessage());
+            throw new StorageException("cannot write report to " + out + ": " + e.getMessage());
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.memorag.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.memorag.error.StorageException;
 import dev.memorag.error.InvalidInputException;
 import dev.memorag.MemoRAG;
 import dev.memorag.error.MemoRagException;
@@ -157,7 +158,7 @@ final class DemoCommand implements Callable<Integer> {
             }
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new MemoRagException("cannot read bundled book " + BOOK + ": " + e.getMessage(), e);
+            throw new StorageException("cannot read bundled book " + BOOK + ": " + e.getMessage(), e);
         }
     }
 }

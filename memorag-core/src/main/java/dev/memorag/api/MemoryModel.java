@@ -1,6 +1,5 @@
 package dev.memorag.api;
 
-import dev.memorag.prompt.Prompts;
 import java.nio.file.Path;
 
 /**
@@ -15,16 +14,16 @@ public interface MemoryModel extends AutoCloseable {
 
     /**
      * Reads {@code text} into memory, replacing any previous memory. The text is wrapped as MemoRAG does: a user turn
-     * with {@link Prompts#contextTurn(String)} and an assistant acknowledgement.
+     * with {@link MemoryPrompts#contextTurn(String)} and an assistant acknowledgement.
      */
-    void memorize(String text, Prompts prompts, ProgressListener progress);
+    void memorize(String text, MemoryPrompts prompts, ProgressListener progress);
 
     /**
      * Reads more text into the existing memory, after what it already holds, without re-reading it (multi-document
      * memory). The text is wrapped like {@link #memorize}. Implementations that cannot grow throw
      * {@link dev.memorag.error.UnsupportedFormatException}.
      */
-    default void append(String text, Prompts prompts, ProgressListener progress) {
+    default void append(String text, MemoryPrompts prompts, ProgressListener progress) {
         throw new dev.memorag.error.UnsupportedFormatException(id() + " cannot append to an existing memory");
     }
 

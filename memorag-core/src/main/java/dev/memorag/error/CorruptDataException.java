@@ -5,7 +5,7 @@ package dev.memorag.error;
  *
  * <p>Thread-safety: immutable once thrown.
  */
-public class CorruptDataException extends MemoRagException {
+public class CorruptDataException extends StorageException {
     private static final long serialVersionUID = 1L;
 
     public CorruptDataException(String message) {

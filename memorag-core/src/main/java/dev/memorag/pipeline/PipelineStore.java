@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.memorag.error.StorageException;
 import dev.memorag.error.CorruptDataException;
 import dev.memorag.error.InvalidInputException;
 import dev.memorag.error.MemoRagException;
@@ -169,7 +170,7 @@ public final class PipelineStore {
             throw new CorruptDataException(descFile + " is not a valid pipeline descriptor: "
                     + e.getOriginalMessage());
         } catch (IOException e) {
-            throw new MemoRagException("cannot read " + descFile + ": " + e.getMessage(), e);
+            throw new StorageException("cannot read " + descFile + ": " + e.getMessage(), e);
         }
         return d;
     }

@@ -1,5 +1,6 @@
 package dev.memorag.pipeline;
 
+import dev.memorag.error.StorageException;
 import dev.memorag.error.InvalidInputException;
 import dev.memorag.error.MemoRagException;
 import dev.memorag.api.Document;
@@ -43,7 +44,7 @@ public final class TextInputs {
         } catch (NoSuchFileException e) {
             throw new InvalidInputException("file not found: " + file);
         } catch (IOException e) {
-            throw new MemoRagException("cannot read " + file + ": " + e.getMessage(), e);
+            throw new StorageException("cannot read " + file + ": " + e.getMessage(), e);
         }
         CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)

@@ -2,9 +2,11 @@ package dev.memorag.prompt;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.memorag.error.StorageException;
 import dev.memorag.error.InvalidInputException;
 import dev.memorag.error.MemoRagException;
 import dev.memorag.api.Language;
+import dev.memorag.api.MemoryPrompts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.EnumMap;
@@ -20,7 +22,7 @@ import java.util.Objects;
  *
  * <p>Thread-safety: immutable.
  */
-public final class Prompts {
+public final class Prompts implements MemoryPrompts {
 
     /** Template names. Every template set defines all of them. */
     public enum Template {
@@ -95,10 +97,11 @@ public final class Prompts {
             }
             return new Prompts(language, map);
         } catch (IOException e) {
-            throw new MemoRagException("prompt resource " + name + " unreadable: " + e.getMessage(), e);
+            throw new StorageException("prompt resource " + name + " unreadable: " + e.getMessage(), e);
         }
     }
 
+    @Override
     public Language language() {
         return language;
     }
@@ -126,7 +129,7 @@ public final class Prompts {
         return fill(templates.get(template), values);
     }
 
-    /** The user turn wrapping {@code text} for memorising. */
+    @Override
     public String contextTurn(String text) {
         return render(Template.CONTEXT, Map.of("context", text));
     }
@@ -158,6 +161,12 @@ public final class Prompts {
         return render(Template.SUMMARIZE, Map.of("context", evidence));
     }
 
+    @Override
+    public String contextAcknowledgement() {
+        return template(Template.CONTEXT_ACK);
+    }
+
+    @Override
     public String gist(String text) {
         return render(Template.GIST, Map.of("text", text));
     }

@@ -3,6 +3,7 @@ package dev.memorag.safetensors;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.memorag.error.StorageException;
 import dev.memorag.error.InvalidInputException;
 import dev.memorag.error.MemoRagException;
 import java.io.BufferedOutputStream;
@@ -108,7 +109,7 @@ public final class SafetensorsWriter {
             }
             out.write(buf.array(), 0, buf.position());
         } catch (IOException e) {
-            throw new MemoRagException("cannot write " + file + ": " + e.getMessage(), e);
+            throw new StorageException("cannot write " + file + ": " + e.getMessage(), e);
         }
     }
 

@@ -3,6 +3,7 @@ package dev.memorag.store;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.memorag.error.StorageException;
 import dev.memorag.error.CorruptDataException;
 import dev.memorag.error.InvalidInputException;
 import dev.memorag.error.MemoRagException;
@@ -115,7 +116,7 @@ public final class SaveDirectory {
         try {
             Files.createDirectories(parent);
         } catch (IOException e) {
-            throw new MemoRagException("cannot create parent directory " + parent + ": " + e.getMessage(), e);
+            throw new StorageException("cannot create parent directory " + parent + ": " + e.getMessage(), e);
         }
         try (FileChannel lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                 FileLock lock = acquire(lockChannel, lockFile, abs)) {
@@ -136,7 +137,7 @@ public final class SaveDirectory {
                 replace(abs, tmp, old, parent);
             } catch (IOException e) {
                 deleteQuietly(tmp);
-                throw new MemoRagException("cannot write save " + abs + ": " + e, e);
+                throw new StorageException("cannot write save " + abs + ": " + e, e);
             } catch (RuntimeException | Error e) {
                 deleteQuietly(tmp);
                 throw e;
@@ -146,7 +147,7 @@ public final class SaveDirectory {
             return manifest;
         } catch (IOException e) {
             // only opening or releasing the lock gets here
-            throw new MemoRagException("cannot use lock file " + lockFile + ": " + e.getMessage(), e);
+            throw new StorageException("cannot use lock file " + lockFile + ": " + e.getMessage(), e);
         }
     }
 

@@ -1,21 +1,21 @@
 package dev.memorag.fakes;
 
 import dev.memorag.error.CorruptDataException;
-import dev.memorag.error.MemoRagException;
 import dev.memorag.error.StateException;
+import dev.memorag.error.StorageException;
 import dev.memorag.error.UnsupportedFormatException;
 import dev.memorag.api.FinishReason;
 import dev.memorag.api.GenerationOptions;
 import dev.memorag.api.GenerationResult;
 import dev.memorag.api.Generator;
 import dev.memorag.api.MemoryModel;
+import dev.memorag.api.MemoryPrompts;
 import dev.memorag.api.MemoryStats;
 import dev.memorag.api.ProgressListener;
 import dev.memorag.api.TokenListener;
 import dev.memorag.api.TokenUsage;
 import dev.memorag.prompt.Prompts;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -67,14 +67,14 @@ public final class FakeMemoryModel implements MemoryModel {
     }
 
     @Override
-    public synchronized void memorize(String text, Prompts prompts, ProgressListener progress) {
+    public synchronized void memorize(String text, MemoryPrompts prompts, ProgressListener progress) {
         memorizeCalls++;
         memory = prompts.contextTurn(text);
         progress.onProgress("memorize", text.length(), text.length());
     }
 
     @Override
-    public synchronized void append(String text, Prompts prompts, ProgressListener progress) {
+    public synchronized void append(String text, MemoryPrompts prompts, ProgressListener progress) {
         if (!canAppend) {
             throw new UnsupportedFormatException("fake-memory cannot append");
         }
@@ -111,7 +111,7 @@ public final class FakeMemoryModel implements MemoryModel {
             Files.createDirectories(directory);
             Files.writeString(directory.resolve("memory.txt"), memory, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new StorageException("cannot write " + directory + ": " + e.getMessage(), e);
         }
     }
 
@@ -122,7 +122,7 @@ public final class FakeMemoryModel implements MemoryModel {
         } catch (NoSuchFileException e) {
             throw new CorruptDataException("missing " + directory.resolve("memory.txt"));
         } catch (IOException e) {
-            throw new MemoRagException(e.getMessage(), e);
+            throw new StorageException("cannot read " + directory + ": " + e.getMessage(), e);
         }
     }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.memorag.error.StorageException;
 import dev.memorag.error.CancelledException;
 import dev.memorag.error.GenerationException;
 import dev.memorag.error.InvalidInputException;
@@ -87,7 +88,7 @@ public final class CachingGenerator implements Generator {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
-            throw new InvalidInputException("cache directory " + dir + " cannot be created: " + e.getMessage(), e);
+            throw new StorageException("cache directory " + dir + " cannot be created: " + e.getMessage(), e);
         }
         return new CachingGenerator(delegate, dir);
     }

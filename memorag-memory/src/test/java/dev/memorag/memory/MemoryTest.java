@@ -13,6 +13,7 @@ import dev.memorag.api.GenerationOptions;
 import dev.memorag.api.GenerationResult;
 import dev.memorag.api.Language;
 import dev.memorag.api.MemoryModel;
+import dev.memorag.api.MemoryPrompts;
 import dev.memorag.api.MemoryStats;
 import dev.memorag.api.ProgressListener;
 import dev.memorag.api.TokenListener;
@@ -33,14 +34,14 @@ public class MemoryTest {
     /** A memory model that records calls and answers from a script. */
     public static final class ScriptedModel implements MemoryModel {
         public String memorised;
-        Prompts prompts;
+        MemoryPrompts prompts;
         final List<String> instructions = new ArrayList<>();
         final List<Integer> maxTokens = new ArrayList<>();
         public String reply = "";
         boolean failSave;
 
         @Override
-        public void memorize(String text, Prompts p, ProgressListener progress) {
+        public void memorize(String text, MemoryPrompts p, ProgressListener progress) {
             memorised = text;
             prompts = p;
             progress.onProgress("memorize", 1, 1);

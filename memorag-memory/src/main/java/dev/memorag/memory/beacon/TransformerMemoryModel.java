@@ -8,6 +8,7 @@ import dev.memorag.api.GenerationOptions;
 import dev.memorag.api.GenerationResult;
 import dev.memorag.api.Generator;
 import dev.memorag.api.MemoryModel;
+import dev.memorag.api.MemoryPrompts;
 import dev.memorag.api.MemoryStats;
 import dev.memorag.api.ProgressListener;
 import dev.memorag.api.TokenListener;
@@ -59,13 +60,13 @@ public abstract class TransformerMemoryModel implements MemoryModel {
         return lm;
     }
 
-    private List<ChatMessage> contextTurns(String text, Prompts prompts) {
+    private List<ChatMessage> contextTurns(String text, MemoryPrompts prompts) {
         return List.of(ChatMessage.user(prompts.contextTurn(text)),
-                ChatMessage.assistant(prompts.template(Prompts.Template.CONTEXT_ACK)));
+                ChatMessage.assistant(prompts.contextAcknowledgement()));
     }
 
     @Override
-    public synchronized void memorize(String text, Prompts prompts, ProgressListener progress) {
+    public synchronized void memorize(String text, MemoryPrompts prompts, ProgressListener progress) {
         ensureOpen();
         int[] ids = encodeContext(text, prompts);
         lm.reset();
@@ -74,7 +75,7 @@ public abstract class TransformerMemoryModel implements MemoryModel {
     }
 
     @Override
-    public synchronized void append(String text, Prompts prompts, ProgressListener progress) {
+    public synchronized void append(String text, MemoryPrompts prompts, ProgressListener progress) {
         ensureOpen();
         if (!lm.hasSnapshot()) {
             memorize(text, prompts, progress);
@@ -90,7 +91,7 @@ public abstract class TransformerMemoryModel implements MemoryModel {
         lm.snapshot();
     }
 
-    private int[] encodeContext(String text, Prompts prompts) {
+    private int[] encodeContext(String text, MemoryPrompts prompts) {
         Objects.requireNonNull(prompts, "prompts");
         if (text == null || text.isBlank()) {
             throw new InvalidInputException("cannot memorise an empty text");

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.IntArrayList;
+import dev.memorag.error.StorageException;
 import dev.memorag.error.CorruptDataException;
 import dev.memorag.error.InvalidInputException;
 import dev.memorag.error.StateException;
@@ -15,6 +16,7 @@ import dev.memorag.api.GenerationOptions;
 import dev.memorag.api.GenerationResult;
 import dev.memorag.api.Generator;
 import dev.memorag.api.MemoryModel;
+import dev.memorag.api.MemoryPrompts;
 import dev.memorag.api.MemoryStats;
 import dev.memorag.api.ProgressListener;
 import dev.memorag.api.TokenListener;
@@ -32,7 +34,7 @@ import java.util.Objects;
 
 /**
  * MemoRAG-Lite's memory: the text is split into chunks of 4,096 cl100k tokens, each chunk is condensed by a chat
- * model into a gist ({@link Prompts#gist}, at most 512 new tokens, repetition penalty 1.2, greedy), and the joined
+ * model into a gist ({@link MemoryPrompts#gist}, at most 512 new tokens, repetition penalty 1.2, greedy), and the joined
  * gists, wrapped in the context prompt, are the memory. An instruction is answered from the conversation
  * [context turn with the gists, acknowledgement, instruction], so instructions never change the memory.
  *
@@ -58,7 +60,7 @@ public final class GistMemoryModel implements MemoryModel {
     private final double repetitionPenalty;
     private final MemoryModel prefill;
     private final List<String> gists = new ArrayList<>();
-    private Prompts prompts;
+    private MemoryPrompts prompts;
     private long tokensRead;
     private boolean hasMemory;
 
@@ -76,7 +78,7 @@ public final class GistMemoryModel implements MemoryModel {
     }
 
     @Override
-    public synchronized void memorize(String text, Prompts p, ProgressListener progress) {
+    public synchronized void memorize(String text, MemoryPrompts p, ProgressListener progress) {
         List<String> fresh = gist(text, p, progress);
         gists.clear();
         gists.addAll(fresh);
@@ -94,7 +96,7 @@ public final class GistMemoryModel implements MemoryModel {
     }
 
     @Override
-    public synchronized void append(String text, Prompts p, ProgressListener progress) {
+    public synchronized void append(String text, MemoryPrompts p, ProgressListener progress) {
         if (!hasMemory) {
             memorize(text, p, progress);
             return;
@@ -104,7 +106,7 @@ public final class GistMemoryModel implements MemoryModel {
         prefillGists(progress);
     }
 
-    private List<String> gist(String text, Prompts p, ProgressListener progress) {
+    private List<String> gist(String text, MemoryPrompts p, ProgressListener progress) {
         Objects.requireNonNull(p, "prompts");
         if (text == null || text.isBlank()) {
             throw new InvalidInputException("cannot memorise an empty text");
@@ -146,10 +148,10 @@ public final class GistMemoryModel implements MemoryModel {
     }
 
     private List<ChatMessage> conversation(String instruction) {
-        Prompts p = prompts != null ? prompts : Prompts.forLanguage(dev.memorag.api.Language.EN);
+        MemoryPrompts p = prompts != null ? prompts : Prompts.forLanguage(dev.memorag.api.Language.EN);
         List<ChatMessage> m = new ArrayList<>();
         m.add(ChatMessage.user(p.contextTurn(String.join("\n\n", gists))));
-        m.add(ChatMessage.assistant(p.template(Prompts.Template.CONTEXT_ACK)));
+        m.add(ChatMessage.assistant(p.contextAcknowledgement()));
         m.add(ChatMessage.user(instruction));
         return m;
     }
@@ -206,7 +208,7 @@ public final class GistMemoryModel implements MemoryModel {
                 Files.deleteIfExists(tmp);
             }
         } catch (IOException e) {
-            throw new StateException("cannot write gist memory " + file + ": " + e.getMessage(), e);
+            throw new StorageException("cannot write gist memory " + file + ": " + e.getMessage(), e);
         }
         if (prefill != null) {
             prefill.saveState(directory);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.memorag.error.StorageException;
 import dev.memorag.error.CorruptDataException;
 import dev.memorag.error.InvalidInputException;
 import dev.memorag.error.MemoRagException;
@@ -87,7 +88,7 @@ public final class MemoryStateFile {
             }
             tmp = null;
         } catch (IOException e) {
-            throw new StateException("cannot write memory state " + file + ": " + e, e);
+            throw new StorageException("cannot write memory state " + file + ": " + e, e);
         } finally {
             if (tmp != null) {
                 try {
@@ -299,7 +300,7 @@ public final class MemoryStateFile {
         } catch (NoSuchFileException e) {
             throw new InvalidInputException("memory state file not found: " + file, e);
         } catch (IOException e) {
-            throw new StateException("cannot read memory state " + file + ": " + e, e);
+            throw new StorageException("cannot read memory state " + file + ": " + e, e);
         }
     }
 

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.memorag.error.CorruptDataException;
 import dev.memorag.error.InvalidInputException;
 import dev.memorag.error.StateException;
+import dev.memorag.error.StorageException;
 import dev.memorag.error.UnsupportedFormatException;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -168,7 +169,7 @@ class MemoryStateFileTest {
         MemoryState other = sample(new ModelFingerprint("beacon", 3, 2, 8, 32, 100, 32, 32, 0));
         Thread.currentThread().interrupt();
         try {
-            assertThrows(StateException.class, () -> MemoryStateFile.write(f, other, StorageType.FLOAT32));
+            assertThrows(StorageException.class, () -> MemoryStateFile.write(f, other, StorageType.FLOAT32));
         } finally {
             Thread.interrupted();
         }

@@ -2,6 +2,7 @@ package dev.memorag.retrieval.chunks;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.memorag.error.StorageException;
 import dev.memorag.error.CorruptDataException;
 import dev.memorag.error.InvalidInputException;
 import dev.memorag.error.ModelException;
@@ -152,7 +153,7 @@ abstract class AbstractChunkIndex implements ChunkIndex {
             store.save(directory);
             IndexDescriptor.write(directory.resolve(DESCRIPTOR), d);
         } catch (IOException e) {
-            throw new InvalidInputException("cannot create " + directory + ": " + e.getMessage(), e);
+            throw new StorageException("cannot create " + directory + ": " + e.getMessage(), e);
         } finally {
             lock.readLock().unlock();
         }

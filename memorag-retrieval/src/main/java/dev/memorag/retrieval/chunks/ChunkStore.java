@@ -3,6 +3,7 @@ package dev.memorag.retrieval.chunks;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.memorag.error.StorageException;
 import dev.memorag.error.CorruptDataException;
 import dev.memorag.error.InvalidInputException;
 import dev.memorag.error.UnsupportedFormatException;
@@ -123,7 +124,7 @@ final class ChunkStore {
                 w.write('\n');
             }
         } catch (IOException e) {
-            throw new InvalidInputException("cannot write " + file + ": " + e.getMessage(), e);
+            throw new StorageException("cannot write " + file + ": " + e.getMessage(), e);
         }
     }
 
@@ -174,7 +175,7 @@ final class ChunkStore {
         } catch (NoSuchFileException e) {
             throw new InvalidInputException("chunk store not found: " + file, e);
         } catch (IOException e) {
-            throw new InvalidInputException("cannot read " + file + ": " + e.getMessage(), e);
+            throw new StorageException("cannot read " + file + ": " + e.getMessage(), e);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.memorag.retrieval.chunks;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.memorag.error.StorageException;
 import dev.memorag.error.InvalidInputException;
 import dev.memorag.api.Chunk;
 import dev.memorag.api.ChunkIndexKind;
@@ -80,7 +81,7 @@ public final class DenseChunkIndex extends AbstractChunkIndex {
             Files.createDirectories(v);
             dense.save(v);
         } catch (IOException e) {
-            throw new InvalidInputException("cannot create " + dir.resolve(VECTORS_DIR) + ": " + e.getMessage(), e);
+            throw new StorageException("cannot create " + dir.resolve(VECTORS_DIR) + ": " + e.getMessage(), e);
         }
     }
 

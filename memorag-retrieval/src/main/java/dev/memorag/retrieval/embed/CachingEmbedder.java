@@ -1,5 +1,6 @@
 package dev.memorag.retrieval.embed;
 
+import dev.memorag.error.StorageException;
 import dev.memorag.error.CorruptDataException;
 import dev.memorag.error.InvalidInputException;
 import dev.memorag.api.EmbedPurpose;
@@ -57,7 +58,7 @@ public final class CachingEmbedder implements Embedder {
                 }
             }
         } catch (IOException e) {
-            throw new InvalidInputException("cannot open embedding cache " + file + ": " + e.getMessage(), e);
+            throw new StorageException("cannot open embedding cache " + file + ": " + e.getMessage(), e);
         }
     }
 
@@ -132,7 +133,7 @@ public final class CachingEmbedder implements Embedder {
                     cache.put(HexFormat.of().formatHex(keys.get(i)), fresh[j].clone());
                 }
             } catch (IOException e) {
-                throw new InvalidInputException("cannot append to embedding cache " + file + ": " + e.getMessage(), e);
+                throw new StorageException("cannot append to embedding cache " + file + ": " + e.getMessage(), e);
             }
         }
         progress.onProgress("embed", texts.size(), texts.size());

@@ -1,5 +1,6 @@
 package dev.memorag.retrieval.embed;
 
+import dev.memorag.error.StorageException;
 import dev.memorag.error.InvalidInputException;
 import dev.memorag.error.ModelNotFoundException;
 import java.io.IOException;
@@ -59,7 +60,7 @@ public final class ModelResources {
             }
             return target;
         } catch (IOException e) {
-            throw new InvalidInputException("cannot extract class-path resource '" + name + "' to "
+            throw new StorageException("cannot extract class-path resource '" + name + "' to "
                     + cacheDir() + ": " + e.getMessage(), e);
         }
     }

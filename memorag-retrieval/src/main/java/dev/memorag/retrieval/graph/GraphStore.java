@@ -3,6 +3,7 @@ package dev.memorag.retrieval.graph;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.memorag.error.StorageException;
 import dev.memorag.error.CorruptDataException;
 import dev.memorag.error.InvalidInputException;
 import dev.memorag.error.MemoRagException;
@@ -73,7 +74,7 @@ public final class GraphStore {
             d.putObject("files").put("store", STORE_FILE).put("csr", CSR_FILE);
             Files.writeString(directory.resolve(DESCRIPTOR), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(d));
         } catch (IOException e) {
-            throw new MemoRagException("cannot write graph to " + directory + ": " + e.getMessage(), e);
+            throw new StorageException("cannot write graph to " + directory + ": " + e.getMessage(), e);
         }
     }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.memorag.error.StorageException;
 import dev.memorag.error.CorruptDataException;
 import dev.memorag.error.InvalidInputException;
 import java.io.IOException;
@@ -62,7 +63,7 @@ public final class OpenIeImport {
         } catch (JsonProcessingException e) {
             throw new CorruptDataException(file + ": not valid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
-            throw new InvalidInputException("cannot read OpenIE file " + file + ": " + e.getMessage(), e);
+            throw new StorageException("cannot read OpenIE file " + file + ": " + e.getMessage(), e);
         }
         JsonNode docs = root == null ? null : root.get("docs");
         if (docs == null || !docs.isArray()) {

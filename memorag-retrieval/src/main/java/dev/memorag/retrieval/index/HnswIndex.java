@@ -2,6 +2,7 @@ package dev.memorag.retrieval.index;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.memorag.error.StorageException;
 import dev.memorag.error.CorruptDataException;
 import dev.memorag.error.InvalidInputException;
 import dev.memorag.error.StateException;
@@ -80,7 +81,7 @@ public final class HnswIndex implements VectorIndex, VectorLookup {
             this.writer = new IndexWriter(directory, cfg);
             refresh();
         } catch (IOException e) {
-            throw new StateException("cannot open HNSW index: " + e.getMessage(), e);
+            throw new StorageException("cannot open HNSW index: " + e.getMessage(), e);
         }
     }
 
@@ -128,7 +129,7 @@ public final class HnswIndex implements VectorIndex, VectorLookup {
             writer.forceMerge(1);
             refresh();
         } catch (IOException e) {
-            throw new StateException("HNSW index write failed: " + e.getMessage(), e);
+            throw new StorageException("HNSW index write failed: " + e.getMessage(), e);
         }
     }
 
@@ -198,7 +199,7 @@ public final class HnswIndex implements VectorIndex, VectorLookup {
             checkOpen();
             return search(query, k, ef);
         } catch (IOException e) {
-            throw new StateException("HNSW search failed: " + e.getMessage(), e);
+            throw new StorageException("HNSW search failed: " + e.getMessage(), e);
         }
     }
 
@@ -217,7 +218,7 @@ public final class HnswIndex implements VectorIndex, VectorLookup {
                 refresh();
             }
         } catch (IOException e) {
-            throw new StateException("HNSW index delete failed: " + e.getMessage(), e);
+            throw new StorageException("HNSW index delete failed: " + e.getMessage(), e);
         }
     }
 
@@ -260,7 +261,7 @@ public final class HnswIndex implements VectorIndex, VectorLookup {
                 }
             }
         } catch (IOException e) {
-            throw new InvalidInputException("cannot write HNSW index to " + dir + ": " + e.getMessage(), e);
+            throw new StorageException("cannot write HNSW index to " + dir + ": " + e.getMessage(), e);
         }
         ObjectNode d = IndexDescriptor.create(FORMAT, VERSION);
         d.put("dimension", dimension);
@@ -319,7 +320,7 @@ public final class HnswIndex implements VectorIndex, VectorLookup {
                 writer.close();
                 directory.close();
             } catch (IOException e) {
-                throw new StateException("closing HNSW index failed: " + e.getMessage(), e);
+                throw new StorageException("closing HNSW index failed: " + e.getMessage(), e);
             }
         }
     }
@@ -387,7 +388,7 @@ public final class HnswIndex implements VectorIndex, VectorLookup {
                 Directory d = mmapDirectory == null ? new ByteBuffersDirectory() : new MMapDirectory(mmapDirectory);
                 return new HnswIndex(this, d);
             } catch (IOException e) {
-                throw new InvalidInputException("cannot open " + mmapDirectory + ": " + e.getMessage(), e);
+                throw new StorageException("cannot open " + mmapDirectory + ": " + e.getMessage(), e);
             }
         }
     }

@@ -3,6 +3,7 @@ package dev.memorag.retrieval.index;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.memorag.error.StorageException;
 import dev.memorag.error.CorruptDataException;
 import dev.memorag.error.InvalidInputException;
 import dev.memorag.error.UnsupportedFormatException;
@@ -35,7 +36,7 @@ public final class IndexDescriptor {
         try {
             Files.writeString(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(node));
         } catch (IOException e) {
-            throw new InvalidInputException("cannot write " + file + ": " + e.getMessage(), e);
+            throw new StorageException("cannot write " + file + ": " + e.getMessage(), e);
         }
     }
 

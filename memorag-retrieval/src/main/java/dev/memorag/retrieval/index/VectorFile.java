@@ -1,5 +1,6 @@
 package dev.memorag.retrieval.index;
 
+import dev.memorag.error.StorageException;
 import dev.memorag.error.CorruptDataException;
 import dev.memorag.error.InvalidInputException;
 import dev.memorag.error.UnsupportedFormatException;
@@ -51,7 +52,7 @@ public final class VectorFile {
                 out.writeFloat(vectors[i]);
             }
         } catch (IOException e) {
-            throw new InvalidInputException("cannot write vector file " + file + ": " + e.getMessage(), e);
+            throw new StorageException("cannot write vector file " + file + ": " + e.getMessage(), e);
         }
     }
 
@@ -90,7 +91,7 @@ public final class VectorFile {
         } catch (EOFException e) {
             throw new CorruptDataException(file + ": truncated vector file", e);
         } catch (IOException e) {
-            throw new InvalidInputException("cannot read vector file " + file + ": " + e.getMessage(), e);
+            throw new StorageException("cannot read vector file " + file + ": " + e.getMessage(), e);
         }
     }
 }

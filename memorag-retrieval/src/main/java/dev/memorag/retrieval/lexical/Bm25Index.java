@@ -1,5 +1,6 @@
 package dev.memorag.retrieval.lexical;
 
+import dev.memorag.error.StorageException;
 import dev.memorag.error.InvalidInputException;
 import dev.memorag.error.StateException;
 import dev.memorag.api.ScoredId;
@@ -59,7 +60,7 @@ public final class Bm25Index implements AutoCloseable {
             IndexWriterConfig cfg = new IndexWriterConfig(new WordAnalyzer()).setSimilarity(similarity);
             this.writer = new IndexWriter(directory, cfg);
         } catch (IOException e) {
-            throw new StateException("BM25 index I/O failed: " + e.getMessage(), e);
+            throw new StorageException("BM25 index I/O failed: " + e.getMessage(), e);
         }
     }
 
@@ -79,7 +80,7 @@ public final class Bm25Index implements AutoCloseable {
             }
             refresh();
         } catch (IOException e) {
-            throw new StateException("BM25 index I/O failed: " + e.getMessage(), e);
+            throw new StorageException("BM25 index I/O failed: " + e.getMessage(), e);
         }
     }
 
@@ -91,7 +92,7 @@ public final class Bm25Index implements AutoCloseable {
             writer.deleteDocuments(terms);
             refresh();
         } catch (IOException e) {
-            throw new StateException("BM25 index I/O failed: " + e.getMessage(), e);
+            throw new StorageException("BM25 index I/O failed: " + e.getMessage(), e);
         }
     }
 
@@ -175,7 +176,7 @@ public final class Bm25Index implements AutoCloseable {
             // A concurrent mutation swapped the searcher; the new one holds the same or newer state.
             return run(query, k, filter);
         } catch (IOException e) {
-            throw new StateException("BM25 index I/O failed: " + e.getMessage(), e);
+            throw new StorageException("BM25 index I/O failed: " + e.getMessage(), e);
         }
     }
 
@@ -202,7 +203,7 @@ public final class Bm25Index implements AutoCloseable {
                 writer.close();
                 directory.close();
             } catch (IOException e) {
-                throw new StateException("BM25 index I/O failed: " + e.getMessage(), e);
+                throw new StorageException("BM25 index I/O failed: " + e.getMessage(), e);
             }
         }
     }
