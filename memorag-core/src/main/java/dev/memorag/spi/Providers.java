@@ -4,13 +4,18 @@ import dev.memorag.error.InvalidInputException;
 import dev.memorag.api.Embedder;
 import dev.memorag.api.Generator;
 import dev.memorag.api.MemoryModel;
+import dev.memorag.model.ModelReferences;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.ServiceLoader;
 
 /**
- * Turns reference strings into components through the providers found on the class path.
+ * Turns reference strings into components through the providers found on the class path. A reference no provider
+ * supports as written is resolved to local files by {@link ModelReferences} (a path, a {@code .gguf} file, a hub id in
+ * the Hugging Face cache, downloaded only when {@link ProviderOptions#DOWNLOAD} is set) and offered to the providers
+ * again, so every provider sees hub ids the same way.
  *
  * <p>Thread-safety: thread-safe.
  */
@@ -30,22 +35,36 @@ public final class Providers {
         return create(GeneratorProvider.class, "generator", reference, options);
     }
 
+    private static <P extends ComponentProvider<?>> List<P> supporting(Class<P> type, String reference) {
+        List<P> out = new ArrayList<>();
+        for (P p : ServiceLoader.load(type, Providers.class.getClassLoader())) {
+            if (p.supports(reference)) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
     private static <T, P extends ComponentProvider<T>> T create(Class<P> type, String what, String reference,
             ProviderOptions options) {
         if (reference == null || reference.isBlank()) {
             throw new InvalidInputException(what + " reference must not be blank");
         }
-        List<P> candidates = new ArrayList<>();
-        for (P p : ServiceLoader.load(type, Providers.class.getClassLoader())) {
-            if (p.supports(reference)) {
-                candidates.add(p);
+        List<P> candidates = supporting(type, reference);
+        String resolved = reference;
+        if (candidates.isEmpty()) {
+            Path local = ModelReferences.resolve(reference, options.flag(ProviderOptions.DOWNLOAD)).orElseThrow(
+                    () -> new InvalidInputException("no " + what + " provider supports reference '" + reference
+                            + "' (is the module that implements it on the class path?)"));
+            resolved = local.toString();
+            candidates = supporting(type, resolved);
+            if (candidates.isEmpty()) {
+                throw new InvalidInputException("no " + what + " provider supports " + local
+                        + (local.toString().equals(reference) ? "" : " (resolved from '" + reference + "')")
+                        + ": not a model of a kind the modules on the class path load");
             }
         }
-        if (candidates.isEmpty()) {
-            throw new InvalidInputException("no " + what + " provider supports reference '" + reference
-                    + "' (is the module that implements it on the class path?)");
-        }
         candidates.sort(Comparator.comparingInt((P p) -> p.priority()).reversed());
-        return candidates.get(0).create(reference, options);
+        return candidates.get(0).create(resolved, options);
     }
 }
