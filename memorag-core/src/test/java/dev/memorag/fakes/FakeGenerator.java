@@ -26,6 +26,7 @@ public final class FakeGenerator implements Generator {
 
     @Override
     public GenerationResult generate(List<ChatMessage> messages, GenerationOptions options, TokenListener listener) {
+        options.cancellation().throwIfCancelled("fake generation");
         String prompt = messages.get(messages.size() - 1).content();
         prompts.add(prompt);
         listener.onText("answer#");
