@@ -486,7 +486,7 @@ class MemoRAGTest {
             rag.memorize(BOOK, dir);
         }
         Path manifest = dir.resolve("manifest.json");
-        Files.writeString(manifest, Files.readString(manifest).replaceFirst("\"format_version\" : 1",
+        Files.writeString(manifest, Files.readString(manifest).replaceFirst("\"format_version\" : 2",
                 "\"format_version\" : 99"));
         Map<String, byte[]> saved = snapshot(dir);
         UnsupportedFormatException e = assertThrows(UnsupportedFormatException.class,
@@ -497,13 +497,15 @@ class MemoRAGTest {
 
     @Test
     void aPipelineDescriptorFromAnotherVersionIsAClearError() {
-        Path dir = tmp.resolve("v2");
+        Path dir = tmp.resolve("v1");
         dev.memorag.store.SaveDirectory.write(dir, Map.of(), payload -> Files.writeString(
-                payload.resolve("pipeline.json"), "{\"format\": \"memorag-pipeline\", \"version\": 2}"));
+                payload.resolve("pipeline.json"), "{\"format\": \"memorag-pipeline\", \"version\": 1}"));
         UnsupportedFormatException e = assertThrows(UnsupportedFormatException.class,
                 () -> MemoRAG.load(dir, builder(memory(), null)));
         assertEquals(dir.toAbsolutePath().normalize().resolve("pipeline.json")
-                + ": field 'version' is 2, this library reads version 1", e.getMessage());
+                + ": field 'version' is 1, this library reads version 2: the save was written by an older version; "
+                + "re-memorise the text (CLI: memorag memorize --replace) to write it in the current format",
+                e.getMessage());
     }
 
     @Test

@@ -182,10 +182,8 @@ public final class PipelineState implements AutoCloseable {
         long t0 = System.nanoTime();
         MemoryModel memory = memory();
         PipelineDescriptor d = new PipelineDescriptor(PipelineDescriptor.FORMAT, PipelineDescriptor.VERSION,
-                language, chunkTokens, indexKind, index.describe(), components.embedderReference(),
-                components.embedder().id(), components.embedder().dimension(),
+                language, chunkTokens, indexKind, components.embedderReference(),
                 memory == null ? null : components.memoryReference(), memory == null ? null : memory.id(),
-                memory == null ? null : memory.stats(), index.chunks().size(),
                 PipelineDescriptor.documentInfos(documents));
         PipelineStore.save(dir, d, documents, index, memory, config.progress());
         saveDir = dir;
@@ -199,7 +197,7 @@ public final class PipelineState implements AutoCloseable {
             PipelineDescriptor d = loaded.descriptor();
             language = d.language();
             chunkTokens = d.chunkTokens();
-            components.embedderForSave(d.embedderReference() != null ? d.embedderReference() : d.embedderId());
+            components.embedderForSave(d.embedderReference());
             index = config.indexProviderFor(d.indexKind()).load(loaded.indexDir(), components.embedder());
             indexKind = d.indexKind();
             if (d.memoryModelId() != null) {

@@ -5,7 +5,6 @@ import dev.memorag.error.InvalidInputException;
 import dev.memorag.api.ChunkIndexKind;
 import dev.memorag.api.Document;
 import dev.memorag.api.Language;
-import dev.memorag.api.MemoryStats;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -24,16 +23,11 @@ import java.util.Objects;
  * @param version descriptor version; loading accepts only {@value #VERSION}
  * @param language language of the memorised text
  * @param chunkTokens retrieval chunk size in tokens
- * @param indexKind kind of the saved chunk index
- * @param indexDescription the index's own description
- * @param embedderReference the reference the embedder was created from (null when given as an instance)
- * @param embedderId the embedder's id
- * @param embedderDimension vector dimension
+ * @param indexKind kind of the saved chunk index (its own files record the embedder id and dimension)
+ * @param embedderReference the reference to create the embedder from (its id when it was given as an instance)
  * @param memoryModelReference the reference the memory model was created from (null when given as an instance or
  *     absent)
- * @param memoryModelId the memory model's id, or null when memorised without one
- * @param memoryStats the memory's statistics, or null
- * @param chunkCount chunks in the index
+ * @param memoryModelId the memory model's id, or null when memorised without one (its state file records the rest)
  * @param documents the memorised documents, in memory order
  */
 public record PipelineDescriptor(
@@ -42,26 +36,21 @@ public record PipelineDescriptor(
         @JsonProperty("language") Language language,
         @JsonProperty("chunk_tokens") int chunkTokens,
         @JsonProperty("index_kind") ChunkIndexKind indexKind,
-        @JsonProperty("index_description") String indexDescription,
         @JsonProperty("embedder_reference") String embedderReference,
-        @JsonProperty("embedder_id") String embedderId,
-        @JsonProperty("embedder_dimension") int embedderDimension,
         @JsonProperty("memory_model_reference") String memoryModelReference,
         @JsonProperty("memory_model_id") String memoryModelId,
-        @JsonProperty("memory_stats") MemoryStats memoryStats,
-        @JsonProperty("chunk_count") int chunkCount,
         @JsonProperty("documents") List<DocumentInfo> documents) {
 
     /** The descriptor's format name. */
     public static final String FORMAT = "memorag-pipeline";
     /** The only descriptor version this library reads and writes. */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
 
     public PipelineDescriptor {
         Objects.requireNonNull(format, "format");
         Objects.requireNonNull(language, "language");
         Objects.requireNonNull(indexKind, "indexKind");
-        Objects.requireNonNull(embedderId, "embedderId");
+        Objects.requireNonNull(embedderReference, "embedderReference");
         documents = List.copyOf(Objects.requireNonNull(documents, "documents"));
         if (chunkTokens <= 0) {
             throw new InvalidInputException("pipeline descriptor: chunk_tokens must be > 0, was " + chunkTokens);

@@ -12,7 +12,6 @@ import dev.memorag.error.UnsupportedFormatException;
 import dev.memorag.api.ChunkIndex;
 import dev.memorag.api.Document;
 import dev.memorag.api.MemoryModel;
-import dev.memorag.api.MemoryStats;
 import dev.memorag.api.ProgressListener;
 import dev.memorag.store.ComponentDescriptor;
 import dev.memorag.store.SaveDirectory;
@@ -22,7 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -70,39 +68,17 @@ public final class PipelineStore {
 
     /**
      * Writes the save through {@link SaveDirectory#write}: locked, into a temporary sibling, checksummed in
-     * {@code manifest.json}, then moved into place; a failure leaves the previous save untouched. The manifest's
-     * components are {@code pipeline} (language, chunk size, chunk and document counts), {@code index} (kind,
-     * embedder id and dimension), {@code memory} (model id and statistics, when present) and {@code documents}.
+     * {@code manifest.json}, then moved into place; a failure leaves the previous save untouched. The manifest names
+     * one component, {@code pipeline}, with this descriptor's format and version.
      */
     public static void save(Path dir, PipelineDescriptor descriptor, List<Document> documents, ChunkIndex index,
             MemoryModel memory, ProgressListener progress) {
-        Map<String, ComponentDescriptor> components = new LinkedHashMap<>();
-        components.put("pipeline", ComponentDescriptor.builder()
+        // Each fact lives in the file of the part that owns it (embedder identity in the index's files, memory
+        // statistics in the memory state); the manifest only names the pipeline's format.
+        Map<String, ComponentDescriptor> components = Map.of("pipeline", ComponentDescriptor.builder()
                 .put(ComponentDescriptor.FORMAT, PipelineDescriptor.FORMAT)
                 .put(ComponentDescriptor.VERSION, PipelineDescriptor.VERSION)
-                .put("language", descriptor.language().name())
-                .put("chunk_tokens", descriptor.chunkTokens())
-                .put("chunk_count", descriptor.chunkCount())
-                .put("document_count", documents.size())
                 .build());
-        ComponentDescriptor.Builder idx = ComponentDescriptor.builder()
-                .put(ComponentDescriptor.KIND, descriptor.indexKind().name())
-                .put(ComponentDescriptor.EMBEDDER_ID, descriptor.embedderId())
-                .put(ComponentDescriptor.DIMENSION, descriptor.embedderDimension())
-                .put("description", descriptor.indexDescription());
-        components.put(INDEX, idx.build());
-        if (memory != null) {
-            ComponentDescriptor.Builder mem = ComponentDescriptor.builder()
-                    .put(ComponentDescriptor.MODEL_ID, descriptor.memoryModelId());
-            MemoryStats st = descriptor.memoryStats();
-            if (st != null) {
-                mem.put("tokens_read", st.tokensRead()).put("kv_entries", st.kvEntries()).put("bytes", st.bytes())
-                        .put("compression_ratio", st.compressionRatio());
-            }
-            components.put(MEMORY, mem.build());
-        }
-        components.put("documents", ComponentDescriptor.builder().put(ComponentDescriptor.FORMAT, "json")
-                .put("count", documents.size()).build());
         SaveDirectory.write(dir, components, tmp -> {
             progress.onProgress("save", 0, 3);
             JSON.writeValue(tmp.resolve(DESCRIPTOR).toFile(), descriptor);
@@ -160,7 +136,8 @@ public final class PipelineStore {
             }
             if (version != PipelineDescriptor.VERSION) {
                 throw new UnsupportedFormatException(descFile + ": field 'version' is " + version
-                        + ", this library reads version " + PipelineDescriptor.VERSION);
+                        + ", this library reads version " + PipelineDescriptor.VERSION + ": "
+                        + SaveFormat.versionAdvice(version));
             }
             d = JSON.treeToValue(tree, PipelineDescriptor.class);
         } catch (NoSuchFileException | java.io.FileNotFoundException e) {

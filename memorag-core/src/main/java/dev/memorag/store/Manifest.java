@@ -145,7 +145,8 @@ public record Manifest(int formatVersion, String libraryVersion, Instant created
         }
         if (fv.intValue() != SaveFormat.FORMAT_VERSION) {
             throw new UnsupportedFormatException(file + ": field '" + SaveFormat.FIELD_FORMAT_VERSION + "' is "
-                    + fv.intValue() + ", this library reads only version " + SaveFormat.FORMAT_VERSION);
+                    + fv.intValue() + ", this library reads only version " + SaveFormat.FORMAT_VERSION + ": "
+                    + SaveFormat.versionAdvice(fv.intValue()));
         }
         String lib = text(root, SaveFormat.FIELD_LIBRARY_VERSION, file);
         Instant created;

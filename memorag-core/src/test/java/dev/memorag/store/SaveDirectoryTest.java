@@ -145,7 +145,7 @@ class SaveDirectoryTest {
         assertTrue(missing.getMessage().contains("graph") && missing.getMessage().contains("memory"));
         // the manifest on disk is the documented JSON
         ObjectNode json = (ObjectNode) JSON.readTree(save.resolve("manifest.json").toFile());
-        assertEquals(1, json.get("format_version").intValue());
+        assertEquals(SaveFormat.FORMAT_VERSION, json.get("format_version").intValue());
         assertEquals("flat", json.get("components").get("index").get("kind").textValue());
         assertEquals(4, json.get("files").size());
         assertEquals("memory/kv.bin", json.get("files").get(3).get("path").textValue());
@@ -376,10 +376,10 @@ class SaveDirectoryTest {
         Path save = tmp.resolve("save");
         writeSample(save, 1);
         Path mf = save.resolve("manifest.json");
-        Files.writeString(mf, "{\"format_version\": 1, \"files\": [");
+        Files.writeString(mf, "{\"format_version\": 2, \"files\": [");
         String msg = assertLoadFails(save, CorruptDataException.class, () -> SaveDirectory.open(save));
         assertTrue(msg.contains(mf.toAbsolutePath().toString()) && msg.contains("JSON"), msg);
-        Files.writeString(mf, "{\"format_version\": 1, \"library_version\": \"x\", \"created_at\": \"now\","
+        Files.writeString(mf, "{\"format_version\": 2, \"library_version\": \"x\", \"created_at\": \"now\","
                 + " \"components\": {}, \"files\": []}");
         msg = assertLoadFails(save, CorruptDataException.class, () -> SaveDirectory.open(save));
         assertTrue(msg.contains("created_at") && msg.contains("now"), msg);

@@ -33,7 +33,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 abstract class AbstractChunkIndex implements ChunkIndex {
     static final String DESCRIPTOR = "chunk-index.json";
     static final String FORMAT = "memorag-chunk-index";
-    static final int VERSION = 1;
+    static final int VERSION = 2;
     static final String VECTORS_DIR = "vectors";
 
     final ChunkStore store;

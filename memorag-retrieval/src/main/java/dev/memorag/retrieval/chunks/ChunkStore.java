@@ -26,7 +26,7 @@ import java.util.Set;
 
 /**
  * The chunks an index owns, each under a stable numeric slot (used as the id in vector and BM25 indexes), persisted as
- * JSON lines: a header line {@code {"format":"memorag-chunks","version":1,"count":N}} and one line per chunk with its
+ * JSON lines: a header line {@code {"format":"memorag-chunks","version":2,"count":N,"next_slot":S}} and one line per chunk with its
  * slot, ids, offsets, token count and text.
  *
  * <p>Thread-safety: not thread-safe; the owning index synchronises access.
@@ -34,7 +34,7 @@ import java.util.Set;
 final class ChunkStore {
     static final String FILE = "chunks.jsonl";
     static final String FORMAT = "memorag-chunks";
-    static final int VERSION = 1;
+    static final int VERSION = 2;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final LinkedHashMap<Long, Chunk> bySlot = new LinkedHashMap<>();
@@ -107,7 +107,7 @@ final class ChunkStore {
             h.put("format", FORMAT);
             h.put("version", VERSION);
             h.put("count", bySlot.size());
-            h.put("nextSlot", nextSlot);
+            h.put("next_slot", nextSlot);
             w.write(JSON.writeValueAsString(h));
             w.write('\n');
             for (Map.Entry<Long, Chunk> e : bySlot.entrySet()) {
@@ -115,10 +115,10 @@ final class ChunkStore {
                 ObjectNode n = JSON.createObjectNode();
                 n.put("slot", e.getKey());
                 n.put("id", c.id());
-                n.put("documentId", c.documentId());
+                n.put("document_id", c.documentId());
                 n.put("start", c.start());
                 n.put("end", c.end());
-                n.put("tokenCount", c.tokenCount());
+                n.put("token_count", c.tokenCount());
                 n.put("text", c.text());
                 w.write(JSON.writeValueAsString(n));
                 w.write('\n');
@@ -153,8 +153,8 @@ final class ChunkStore {
                 JsonNode n = parse(file, lineNo, line);
                 Chunk c;
                 try {
-                    c = new Chunk(n.get("id").asText(), n.get("documentId").asText(), n.get("text").asText(),
-                            n.get("start").asInt(), n.get("end").asInt(), n.get("tokenCount").asInt());
+                    c = new Chunk(n.get("id").asText(), n.get("document_id").asText(), n.get("text").asText(),
+                            n.get("start").asInt(), n.get("end").asInt(), n.get("token_count").asInt());
                 } catch (NullPointerException | InvalidInputException e) {
                     throw new CorruptDataException(file + ": line " + lineNo + " is not a valid chunk: " + e.getMessage(), e);
                 }
@@ -170,7 +170,7 @@ final class ChunkStore {
                 throw new CorruptDataException(file + ": header count " + count + " but " + store.bySlot.size()
                         + " chunks (truncated file?)");
             }
-            store.nextSlot = Math.max(store.nextSlot, h.path("nextSlot").asLong(0));
+            store.nextSlot = Math.max(store.nextSlot, h.path("next_slot").asLong(0));
             return store;
         } catch (NoSuchFileException e) {
             throw new InvalidInputException("chunk store not found: " + file, e);

@@ -49,12 +49,12 @@ public final class DenseChunkIndex extends AbstractChunkIndex {
 
     static DenseSearcher loadDense(Path directory, JsonNode d, Embedder embedder, ChunkStore store) {
         Path file = directory.resolve(DESCRIPTOR);
-        VectorIndexType type = VectorIndexType.parse(IndexDescriptor.textField(d, file, "vectorIndex"));
+        VectorIndexType type = VectorIndexType.parse(IndexDescriptor.textField(d, file, "vector_index"));
         JsonNode w = d.get("windows");
         SubWindows windows = w == null || w.isNull() ? SubWindows.NONE
-                : new SubWindows(IndexDescriptor.intField(w, file, "minTokens"),
-                        IndexDescriptor.intField(w, file, "windowTokens"),
-                        IndexDescriptor.intField(w, file, "stepTokens"));
+                : new SubWindows(IndexDescriptor.intField(w, file, "min_tokens"),
+                        IndexDescriptor.intField(w, file, "window_tokens"),
+                        IndexDescriptor.intField(w, file, "step_tokens"));
         DenseSearcher s = new DenseSearcher(embedder, type, windows, type.load(directory.resolve(VECTORS_DIR)));
         try {
             s.restore(store.entries().keySet());
@@ -67,14 +67,14 @@ public final class DenseChunkIndex extends AbstractChunkIndex {
 
     static void saveDense(DenseSearcher dense, Path dir, ObjectNode d) {
         putEmbedder(d, dense.embedder);
-        d.put("vectorIndex", dense.type.name().toLowerCase(java.util.Locale.ROOT));
+        d.put("vector_index", dense.type.name().toLowerCase(java.util.Locale.ROOT));
         if (dense.windows.equals(SubWindows.NONE)) {
             d.putNull("windows");
         } else {
             ObjectNode w = d.putObject("windows");
-            w.put("minTokens", dense.windows.minTokens());
-            w.put("windowTokens", dense.windows.windowTokens());
-            w.put("stepTokens", dense.windows.stepTokens());
+            w.put("min_tokens", dense.windows.minTokens());
+            w.put("window_tokens", dense.windows.windowTokens());
+            w.put("step_tokens", dense.windows.stepTokens());
         }
         try {
             Path v = dir.resolve(VECTORS_DIR);

@@ -57,8 +57,8 @@ public final class HybridChunkIndex extends AbstractChunkIndex {
         try {
             fusion = new HybridFusion(
                     HybridFusion.Method.valueOf(IndexDescriptor.textField(f, file, "method").toUpperCase(Locale.ROOT)),
-                    f.path("denseWeight").asDouble(Double.NaN), IndexDescriptor.intField(f, file, "depth"),
-                    IndexDescriptor.intField(f, file, "rrfK"));
+                    f.path("dense_weight").asDouble(Double.NaN), IndexDescriptor.intField(f, file, "depth"),
+                    IndexDescriptor.intField(f, file, "rrf_k"));
         } catch (IllegalArgumentException e) {
             throw new dev.memorag.error.CorruptDataException(file + ": bad field 'fusion': " + e.getMessage(), e);
         }
@@ -170,9 +170,9 @@ public final class HybridChunkIndex extends AbstractChunkIndex {
         DenseChunkIndex.saveDense(dense, dir, d);
         ObjectNode f = d.putObject("fusion");
         f.put("method", fusion.method().name().toLowerCase(Locale.ROOT));
-        f.put("denseWeight", fusion.denseWeight());
+        f.put("dense_weight", fusion.denseWeight());
         f.put("depth", fusion.depth());
-        f.put("rrfK", fusion.rrfK());
+        f.put("rrf_k", fusion.rrfK());
     }
 
     @Override

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.memorag.error.StorageException;
+import dev.memorag.store.LittleEndianDataInput;
+import dev.memorag.store.LittleEndianDataOutput;
 import dev.memorag.error.CorruptDataException;
 import dev.memorag.error.InvalidInputException;
 import dev.memorag.error.MemoRagException;
@@ -12,8 +14,6 @@ import dev.memorag.api.Chunk;
 import dev.memorag.api.Embedder;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -32,7 +32,7 @@ import java.util.Map;
  * embedder id and dimension, settings, counts), {@code graph-store.bin} (phrases, facts, passages, embeddings and
  * synonym lists, so that the graph stays incrementally updatable) and {@code graph.csr} (the PageRank graph in
  * compressed sparse rows, loaded as is). Binary files start with an 8-byte magic and a version; numbers are
- * big-endian. Loading only reads data, never runs code, and fails with {@link CorruptDataException} naming the file
+ * little-endian (version 3; earlier versions were big-endian). Loading only reads data, never runs code, and fails with {@link CorruptDataException} naming the file
  * and field on any inconsistency.
  *
  * <p>Thread-safety: stateless; saving must not overlap with mutations of the graph.
@@ -42,8 +42,8 @@ public final class GraphStore {
     public static final String STORE_FILE = "graph-store.bin";
     public static final String CSR_FILE = "graph.csr";
     public static final String FORMAT = "memorag-graph";
-    /** 2: phrase–phrase edges weigh both directions (version 1 graphs hold the old, halved weights). */
-    public static final int VERSION = 2;
+    /** 2: phrase–phrase edges weigh both directions (version 1 graphs hold the old, halved weights); 3: little-endian. */
+    public static final int VERSION = 3;
     private static final byte[] STORE_MAGIC = "MRGSTOR1".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CSR_MAGIC = "MRGCSR01".getBytes(StandardCharsets.US_ASCII);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -126,7 +126,7 @@ public final class GraphStore {
 
     private static void writeStore(KnowledgeGraph g, Path file) throws IOException {
         int dim = g.embedder().dimension();
-        try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file),
+        try (LittleEndianDataOutput out = new LittleEndianDataOutput(new BufferedOutputStream(Files.newOutputStream(file),
                 1 << 16))) {
             out.write(STORE_MAGIC);
             out.writeInt(VERSION);
@@ -174,7 +174,7 @@ public final class GraphStore {
     }
 
     private static void readStore(KnowledgeGraph g, Path file, int dim, Path csrFile) {
-        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
+        try (LittleEndianDataInput in = new LittleEndianDataInput(new BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
             checkMagic(in, STORE_MAGIC, file);
             int storedDim = in.readInt();
             if (storedDim != dim) {
@@ -257,7 +257,7 @@ public final class GraphStore {
     // ---- CSR ----
 
     private static void writeCsr(CsrGraph g, Path file) throws IOException {
-        try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file),
+        try (LittleEndianDataOutput out = new LittleEndianDataOutput(new BufferedOutputStream(Files.newOutputStream(file),
                 1 << 16))) {
             out.write(CSR_MAGIC);
             out.writeInt(VERSION);
@@ -276,7 +276,7 @@ public final class GraphStore {
     }
 
     private static CsrGraph readCsr(Path file, int expectedNodes) throws IOException {
-        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
+        try (LittleEndianDataInput in = new LittleEndianDataInput(new BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
             checkMagic(in, CSR_MAGIC, file);
             int n = count(in, file, "nodes");
             if (n != expectedNodes) {
@@ -307,7 +307,7 @@ public final class GraphStore {
 
     // ---- primitives ----
 
-    private static void checkMagic(DataInputStream in, byte[] magic, Path file) throws IOException {
+    private static void checkMagic(LittleEndianDataInput in, byte[] magic, Path file) throws IOException {
         byte[] m = new byte[magic.length];
         in.readFully(m);
         if (!Arrays.equals(m, magic)) {
@@ -321,7 +321,7 @@ public final class GraphStore {
         }
     }
 
-    private static int count(DataInputStream in, Path file, String field) throws IOException {
+    private static int count(LittleEndianDataInput in, Path file, String field) throws IOException {
         int n = in.readInt();
         if (n < 0 || n > MAX_COUNT) {
             throw new CorruptDataException(file + ": count of " + field + " is " + n);
@@ -329,13 +329,13 @@ public final class GraphStore {
         return n;
     }
 
-    private static void writeString(DataOutputStream out, String s) throws IOException {
+    private static void writeString(LittleEndianDataOutput out, String s) throws IOException {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         out.writeInt(b.length);
         out.write(b);
     }
 
-    private static String readString(DataInputStream in, Path file) throws IOException {
+    private static String readString(LittleEndianDataInput in, Path file) throws IOException {
         int n = in.readInt();
         if (n < 0 || n > 64 << 20) {
             throw new CorruptDataException(file + ": string length " + n + " is out of range");
@@ -345,13 +345,13 @@ public final class GraphStore {
         return new String(b, StandardCharsets.UTF_8);
     }
 
-    private static void writeVector(DataOutputStream out, float[] v) throws IOException {
+    private static void writeVector(LittleEndianDataOutput out, float[] v) throws IOException {
         for (float x : v) {
             out.writeFloat(x);
         }
     }
 
-    private static float[] readVector(DataInputStream in, int dim) throws IOException {
+    private static float[] readVector(LittleEndianDataInput in, int dim) throws IOException {
         float[] v = new float[dim];
         for (int i = 0; i < dim; i++) {
             v[i] = in.readFloat();

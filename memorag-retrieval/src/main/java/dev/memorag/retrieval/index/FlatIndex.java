@@ -38,7 +38,7 @@ public final class FlatIndex implements VectorIndex, VectorLookup {
     /** Vector file name inside the save directory. */
     public static final String VECTORS = "flat-index.vec";
     static final String FORMAT = "memorag-flat-index";
-    static final int VERSION = 1;
+    static final int VERSION = 2;
 
     private final int dimension;
     private final NDManager manager;

@@ -55,7 +55,7 @@ public final class HnswIndex implements VectorIndex, VectorLookup {
     static final String VECTORS = "hnsw-index.vec";
     static final String LUCENE_DIR = "lucene";
     static final String FORMAT = "memorag-hnsw-index";
-    static final int VERSION = 1;
+    static final int VERSION = 2;
     private static final String ID = "id";
     private static final String VEC = "v";
 
@@ -266,9 +266,9 @@ public final class HnswIndex implements VectorIndex, VectorLookup {
         ObjectNode d = IndexDescriptor.create(FORMAT, VERSION);
         d.put("dimension", dimension);
         d.put("count", ids.length);
-        d.put("maxConn", maxConn);
-        d.put("beamWidth", beamWidth);
-        d.put("efSearch", efSearch);
+        d.put("max_conn", maxConn);
+        d.put("beam_width", beamWidth);
+        d.put("ef_search", efSearch);
         IndexDescriptor.write(dir.resolve(DESCRIPTOR), d);
     }
 
@@ -277,9 +277,9 @@ public final class HnswIndex implements VectorIndex, VectorLookup {
         Path descriptor = dir.resolve(DESCRIPTOR);
         JsonNode d = IndexDescriptor.read(descriptor, FORMAT, VERSION);
         Builder b = builder(IndexDescriptor.intField(d, descriptor, "dimension"))
-                .maxConn(IndexDescriptor.intField(d, descriptor, "maxConn"))
-                .beamWidth(IndexDescriptor.intField(d, descriptor, "beamWidth"))
-                .efSearch(IndexDescriptor.intField(d, descriptor, "efSearch"));
+                .maxConn(IndexDescriptor.intField(d, descriptor, "max_conn"))
+                .beamWidth(IndexDescriptor.intField(d, descriptor, "beam_width"))
+                .efSearch(IndexDescriptor.intField(d, descriptor, "ef_search"));
         VectorFile.Contents c = VectorFile.read(dir.resolve(VECTORS));
         if (c.dimension() != b.dimension || c.count() != IndexDescriptor.intField(d, descriptor, "count")) {
             throw new CorruptDataException(descriptor + ": dimension/count disagree with " + VECTORS);
