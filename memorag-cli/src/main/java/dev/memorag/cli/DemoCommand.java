@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.memorag.error.StorageException;
 import dev.memorag.error.InvalidInputException;
 import dev.memorag.MemoRAG;
-import dev.memorag.error.MemoRagException;
 import dev.memorag.api.Document;
 import dev.memorag.api.Generator;
 import dev.memorag.api.TaskType;

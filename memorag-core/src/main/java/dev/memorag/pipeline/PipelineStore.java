@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.memorag.error.StorageException;
 import dev.memorag.error.CorruptDataException;
 import dev.memorag.error.InvalidInputException;
-import dev.memorag.error.MemoRagException;
 import dev.memorag.error.UnsupportedFormatException;
 import dev.memorag.api.ChunkIndex;
 import dev.memorag.api.Document;

@@ -2,7 +2,6 @@ package dev.memorag.pipeline;
 
 import dev.memorag.error.StorageException;
 import dev.memorag.error.InvalidInputException;
-import dev.memorag.error.MemoRagException;
 import dev.memorag.api.Document;
 import java.io.IOException;
 import java.nio.ByteBuffer;

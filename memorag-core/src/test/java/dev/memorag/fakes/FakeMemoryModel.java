@@ -14,7 +14,6 @@ import dev.memorag.api.MemoryStats;
 import dev.memorag.api.ProgressListener;
 import dev.memorag.api.TokenListener;
 import dev.memorag.api.TokenUsage;
-import dev.memorag.prompt.Prompts;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

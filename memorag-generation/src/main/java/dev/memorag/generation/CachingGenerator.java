@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.memorag.error.StorageException;
 import dev.memorag.error.CancelledException;
 import dev.memorag.error.GenerationException;
-import dev.memorag.error.InvalidInputException;
 import dev.memorag.error.MemoRagException;
 import dev.memorag.api.CancellationToken;
 import dev.memorag.api.ChatMessage;

@@ -3,7 +3,6 @@ package dev.memorag.retrieval.chunks;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.memorag.error.StorageException;
-import dev.memorag.error.InvalidInputException;
 import dev.memorag.api.Chunk;
 import dev.memorag.api.ChunkIndexKind;
 import dev.memorag.api.EmbedPurpose;

@@ -2,7 +2,6 @@ package dev.memorag.retrieval.embed;
 
 import dev.memorag.error.StorageException;
 import dev.memorag.error.CorruptDataException;
-import dev.memorag.error.InvalidInputException;
 import dev.memorag.api.EmbedPurpose;
 import dev.memorag.api.Embedder;
 import dev.memorag.api.ProgressListener;

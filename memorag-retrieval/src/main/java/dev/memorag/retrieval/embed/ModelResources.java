@@ -1,7 +1,6 @@
 package dev.memorag.retrieval.embed;
 
 import dev.memorag.error.StorageException;
-import dev.memorag.error.InvalidInputException;
 import dev.memorag.error.ModelNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;

@@ -8,7 +8,6 @@ import dev.memorag.store.LittleEndianDataInput;
 import dev.memorag.store.LittleEndianDataOutput;
 import dev.memorag.error.CorruptDataException;
 import dev.memorag.error.InvalidInputException;
-import dev.memorag.error.MemoRagException;
 import dev.memorag.error.UnsupportedFormatException;
 import dev.memorag.api.Chunk;
 import dev.memorag.api.Embedder;

@@ -135,7 +135,7 @@ class FlatIndexTest {
         var e = assertThrows(CorruptDataException.class, () -> FlatIndex.load(dir, Device.cpu()));
         assertTrue(e.getMessage().contains(vec.toString()) && e.getMessage().contains("magic"), e.getMessage());
         byte[] v2 = good.clone();
-        ByteBuffer.wrap(v2).putInt(VectorFile.MAGIC.length, 99);
+        ByteBuffer.wrap(v2).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(VectorFile.MAGIC.length, 99);
         Files.write(vec, v2);
         var u = assertThrows(UnsupportedFormatException.class, () -> FlatIndex.load(dir, Device.cpu()));
         assertTrue(u.getMessage().contains("99"), u.getMessage());
