@@ -1,6 +1,7 @@
 package dev.memorag.retrieval.chunks;
 
 import dev.memorag.error.InvalidInputException;
+import dev.memorag.pipeline.ReciprocalRankFusion;
 import java.util.Objects;
 
 /**
@@ -43,6 +44,6 @@ public record HybridFusion(Method method, double denseWeight, int depth, int rrf
 
     /** Equal-weight RRF with k = 60 (the usual baseline). */
     public static HybridFusion rrf() {
-        return new HybridFusion(Method.RRF, 0.5, 50, 60);
+        return new HybridFusion(Method.RRF, 0.5, 50, ReciprocalRankFusion.DEFAULT_K);
     }
 }
