@@ -52,7 +52,7 @@ public abstract class ChunkIndexContract {
     }
 
     /** Five chunks of two documents ({@code docA}: c0-c2, {@code docB}: c3-c4; c4 is long). */
-    protected static List<Chunk> corpus() {
+    public static List<Chunk> corpus() {
         String[] texts = {
             "Kintaro was a strong boy who lived in the mountains with his mother.",
             "The old man planted a cherry tree and it bloomed in winter.",
