@@ -9,7 +9,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The test server that {@code scripts/pg-test-server.sh start} prints: {@code MEMORAG_PG_URL} (or system property
  * {@code memorag.pg.url}), {@code MEMORAG_PG_PASSWORD}, and {@code MEMORAG_PG_CONTROL} (the script, for the fault tests
- * that stop and restart the server). Without them the tests that need a server skip; {@code .ci/run} always starts one.
+ * that stop and restart the server). Without them the tests that need a server skip (under {@code CI=true} they fail:
+ * {@code .ci/run} always starts one).
  */
 final class PgTestServer {
     private static final AtomicInteger NAMESPACES = new AtomicInteger();
@@ -29,6 +30,9 @@ final class PgTestServer {
     /** Skips the calling test when no server is configured. */
     static void assumeServer() {
         String u = url();
+        if ((u == null || u.isBlank()) && "true".equals(System.getenv("CI"))) {
+            throw new AssertionError("CI=true but MEMORAG_PG_URL is not set: .ci/run must start the test server");
+        }
         assumeTrue(u != null && !u.isBlank(), "no PostgreSQL + pgvector test server: run `eval \"$(scripts/"
                 + "pg-test-server.sh start)\"` first (MEMORAG_PG_URL is not set); .ci/run does this");
     }
