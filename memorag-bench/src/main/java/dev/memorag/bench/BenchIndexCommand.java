@@ -1,11 +1,29 @@
 package dev.memorag.bench;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.memorag.api.Chunk;
+import dev.memorag.api.EmbedPurpose;
+import dev.memorag.api.Embedder;
+import dev.memorag.api.Hit;
+import dev.memorag.api.ProgressListener;
 import dev.memorag.api.ScoredId;
+import dev.memorag.error.InvalidInputException;
+import dev.memorag.pgvector.PgVectorChunkIndex;
+import dev.memorag.pgvector.PgVectorConfig;
 import dev.memorag.retrieval.index.FlatIndex;
 import dev.memorag.retrieval.index.HnswIndex;
+import dev.memorag.spi.ProviderOptions;
+import dev.memorag.store.FileTrees;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import picocli.CommandLine;
@@ -13,11 +31,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code memorag bench index}: build time and query throughput of the exact flat index and of HNSW, with HNSW's
- * recall@10 against exact search, on seeded unit vectors (clustered like real embeddings by default).
+ * {@code memorag bench index}: build time and query throughput of the exact flat index, of HNSW and of the pgvector
+ * chunk index (a PostgreSQL server named by {@code --index-option url=...}), with the approximate indexes' recall@k
+ * against exact search, on seeded unit vectors (clustered like real embeddings by default). The pgvector run goes
+ * through the real {@link PgVectorChunkIndex} (COPY, commit with the HNSW build, one SQL round trip per query plus
+ * the chunk fetch); its "embedder" looks the seeded vectors up by chunk text.
  */
 @Command(name = "index", mixinStandardHelpOptions = true,
-        description = "Flat vs HNSW vector index benchmark (prints a JSON report).")
+        description = "Flat vs HNSW vs pgvector vector index benchmark (prints a JSON report).")
 public final class BenchIndexCommand implements Runnable {
     @Option(names = "--vectors", defaultValue = "100000", description = "index size (default: ${DEFAULT-VALUE})")
     int vectors;
@@ -39,9 +60,15 @@ public final class BenchIndexCommand implements Runnable {
             description = "clustered (1,000 Gaussian clusters, like embeddings) or uniform (default: ${DEFAULT-VALUE})")
     String data;
 
-    @Option(names = "--index", defaultValue = "both",
-            description = "flat, hnsw or both; HNSW recall needs flat (default: ${DEFAULT-VALUE})")
-    String index;
+    @Option(names = "--index", defaultValue = "both", split = ",",
+            description = "comma-separated: flat, hnsw, pgvector; both = flat,hnsw; all = flat,hnsw,pgvector. Exact "
+                    + "flat search always runs (it is the recall reference) (default: ${DEFAULT-VALUE})")
+    List<String> index;
+
+    @Option(names = "--index-option", paramLabel = "KEY=VALUE",
+            description = "pgvector options as for `memorag --index pgvector` (url=... is required; defaults here: "
+                    + "schema memorag_bench, namespace bench_<vectors>, search dense, windows false)")
+    Map<String, String> indexOptions = new LinkedHashMap<>();
 
     @Option(names = "--seed", defaultValue = "7", description = "random seed")
     long seed;
@@ -89,10 +116,31 @@ public final class BenchIndexCommand implements Runnable {
             f.put("queries_per_second", RetrievalEvalSupport.round(queries / secs));
             f.put("ms_per_query", RetrievalEvalSupport.round(secs * 1000 / queries));
         }
-        if ("flat".equalsIgnoreCase(index)) {
-            RetrievalEvalSupport.report(spec.commandLine().getOut(), r, null);
-            return;
+        Set<String> kinds = kinds();
+        if (kinds.contains("hnsw")) {
+            hnsw(r, ids, base, qs, truth);
         }
+        if (kinds.contains("pgvector")) {
+            pgvector(r, base, qs, truth);
+        }
+        RetrievalEvalSupport.report(spec.commandLine().getOut(), r, null);
+    }
+
+    private Set<String> kinds() {
+        Set<String> out = new HashSet<>();
+        for (String i : index) {
+            switch (i.trim().toLowerCase(Locale.ROOT)) {
+                case "both" -> out.addAll(List.of("flat", "hnsw"));
+                case "all" -> out.addAll(List.of("flat", "hnsw", "pgvector"));
+                case "flat", "hnsw", "pgvector" -> out.add(i.trim().toLowerCase(Locale.ROOT));
+                default -> throw new InvalidInputException("--index must list flat, hnsw, pgvector, both or all; was '"
+                        + i + "'");
+            }
+        }
+        return out;
+    }
+
+    private void hnsw(ObjectNode r, long[] ids, float[][] base, float[][] qs, List<Set<Long>> truth) {
         try (HnswIndex hnsw = HnswIndex.builder(dim).build()) {
             long t0 = System.nanoTime();
             hnsw.add(ids, base);
@@ -121,7 +169,110 @@ public final class BenchIndexCommand implements Runnable {
                 run.put("recall_at_k", RetrievalEvalSupport.round((double) found / ((long) queries * k)));
             }
         }
-        RetrievalEvalSupport.report(spec.commandLine().getOut(), r, null);
+    }
+
+    private void pgvector(ObjectNode r, float[][] base, float[][] qs, List<Set<Long>> truth) {
+        ProviderOptions o = new ProviderOptions(indexOptions).with(PgVectorConfig.SCHEMA,
+                indexOptions.getOrDefault(PgVectorConfig.SCHEMA, "memorag_bench"))
+                .with(PgVectorConfig.NAMESPACE, indexOptions.getOrDefault(PgVectorConfig.NAMESPACE, "bench_" + vectors))
+                .with(PgVectorConfig.SEARCH, indexOptions.getOrDefault(PgVectorConfig.SEARCH, "dense"))
+                .with(PgVectorConfig.WINDOWS, indexOptions.getOrDefault(PgVectorConfig.WINDOWS, "false"));
+        PgVectorConfig config = PgVectorConfig.fromOptions(o);
+        Embedder lookup = new SeededVectors(base, qs, seed);
+        List<Chunk> chunks = new ArrayList<>(vectors);
+        for (int i = 0; i < vectors; i++) {
+            String t = "v" + i;
+            chunks.add(new Chunk(t, "d" + i / 1000, t, 0, t.length(), 1));
+        }
+        Path saved;
+        try {
+            saved = Files.createTempDirectory("memorag-bench-pgvector");
+        } catch (IOException e) {
+            throw new InvalidInputException("cannot create a temporary directory: " + e.getMessage(), e);
+        }
+        ObjectNode p = r.putObject("pgvector");
+        p.put("hnsw_m", config.hnswM());
+        p.put("hnsw_ef_construction", config.hnswEfConstruction());
+        p.put("search", config.search().name().toLowerCase(Locale.ROOT));
+        try {
+            long t0 = System.nanoTime();
+            try (PgVectorChunkIndex idx = PgVectorChunkIndex.create(config, lookup)) {
+                idx.add(chunks, ProgressListener.NONE);
+                long t1 = System.nanoTime();
+                idx.save(saved);
+                long t2 = System.nanoTime();
+                p.put("insert_seconds", RetrievalEvalSupport.round((t1 - t0) / 1e9));
+                p.put("hnsw_build_seconds", RetrievalEvalSupport.round((t2 - t1) / 1e9));
+                p.put("build_seconds", RetrievalEvalSupport.round((t2 - t0) / 1e9));
+            }
+            try (PgVectorChunkIndex idx = PgVectorChunkIndex.load(saved, lookup)) {
+                var runs = p.putArray("runs");
+                for (int beam : ef) {
+                    idx.efSearch(beam);
+                    for (int i = 0; i < Math.min(100, queries); i++) {
+                        idx.retrieve("q" + i, k);
+                    }
+                    long t1 = System.nanoTime();
+                    long found = 0;
+                    for (int i = 0; i < queries; i++) {
+                        for (Hit hit : idx.retrieve("q" + i, k)) {
+                            if (truth.get(i).contains(Long.parseLong(hit.chunk().id().substring(1)))) {
+                                found++;
+                            }
+                        }
+                    }
+                    double secs = (System.nanoTime() - t1) / 1e9;
+                    ObjectNode run = runs.addObject();
+                    run.put("ef_search", beam);
+                    run.put("queries_per_second", RetrievalEvalSupport.round(queries / secs));
+                    run.put("ms_per_query", RetrievalEvalSupport.round(secs * 1000 / queries));
+                    run.put("recall_at_k", RetrievalEvalSupport.round((double) found / ((long) queries * k)));
+                }
+            }
+        } finally {
+            try {
+                FileTrees.deleteRecursively(saved);
+            } catch (IOException e) {
+                spec.commandLine().getErr().println("could not delete " + saved + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * The benchmark's vectors as an "embedder": chunk text {@code v<i>} is base vector i, query {@code q<i>} query
+     * vector i, so the pgvector run measures the store, not a model.
+     */
+    private static final class SeededVectors implements Embedder {
+        private final float[][] base;
+        private final float[][] queries;
+        private final long seed;
+
+        SeededVectors(float[][] base, float[][] queries, long seed) {
+            this.base = base;
+            this.queries = queries;
+            this.seed = seed;
+        }
+
+        @Override
+        public float[][] embed(List<String> texts, EmbedPurpose purpose, ProgressListener progress) {
+            float[][] out = new float[texts.size()][];
+            for (int i = 0; i < out.length; i++) {
+                String t = texts.get(i);
+                int n = Integer.parseInt(t.substring(1));
+                out[i] = t.charAt(0) == 'q' ? queries[n] : base[n];
+            }
+            return out;
+        }
+
+        @Override
+        public int dimension() {
+            return base[0].length;
+        }
+
+        @Override
+        public String id() {
+            return "bench-seeded-" + seed + "-" + base.length;
+        }
     }
 
     /** Unit vectors: uniform on the sphere, or a random center plus Gaussian noise of the given scale. */

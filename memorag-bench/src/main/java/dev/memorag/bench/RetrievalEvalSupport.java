@@ -112,6 +112,8 @@ final class RetrievalEvalSupport {
                             rrf ? HybridFusion.Method.RRF : HybridFusion.Method.ZSCORE, weight, d.depth(), d.rrfK()))
                             .build();
                 }
+                case PGVECTOR -> throw new InvalidInputException("--retriever pgvector is not supported here "
+                        + "(it needs a server): use `memorag bench index --index pgvector`");
                 case GRAPH -> {
                     if (openie == null) {
                         throw new InvalidInputException("--retriever graph needs --openie FILE (precomputed triples)");

@@ -7,6 +7,7 @@ import dev.memorag.api.Generator;
 import dev.memorag.api.Language;
 import dev.memorag.api.ProgressListener;
 import dev.memorag.generation.Generators;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -35,8 +36,16 @@ public final class PipelineOptions {
     String generator;
 
     @Option(names = "--index", paramLabel = "KIND",
-            description = "Chunk index: dense, bm25 or hybrid (default: hybrid when available).")
+            description = "Chunk index: dense, bm25, hybrid or pgvector (default: hybrid when available).")
     ChunkIndexKind index;
+
+    @Option(names = "--index-option", paramLabel = "KEY=VALUE",
+            description = "Chunk index option, repeatable: for pgvector url=jdbc:postgresql://host:5432/db?user=NAME "
+                    + "(password from MEMORAG_PG_PASSWORD, PGPASSWORD or ~/.pgpass), schema, namespace, "
+                    + "search=hybrid|dense, fusion, dense_weight, windows, hnsw_m, hnsw_ef_construction, ef_search, "
+                    + "text_search_config; for the local indexes vector_index=flat|hnsw, windows, fusion, "
+                    + "dense_weight.")
+    Map<String, String> indexOptions = new LinkedHashMap<>();
 
     @Option(names = "--chunk-tokens", paramLabel = "N",
             description = "Retrieval chunk size in tokens (default 512, 2048 for Chinese).")
@@ -80,6 +89,7 @@ public final class PipelineOptions {
         if (index != null) {
             b.chunkIndex(index);
         }
+        indexOptions.forEach(b::option);
         if (chunkTokens != null) {
             b.chunkTokens(chunkTokens);
         }

@@ -13,5 +13,7 @@ public enum ChunkIndexKind {
     /** Fusion of dense and lexical. */
     HYBRID,
     /** HippoRAG-2 knowledge graph with Personalized PageRank. */
-    GRAPH
+    GRAPH,
+    /** Dense or hybrid retrieval over chunks kept in a PostgreSQL + pgvector store (module memorag-pgvector). */
+    PGVECTOR
 }

@@ -82,13 +82,15 @@ public final class PipelineStore {
             progress.onProgress("save", 0, 3);
             JSON.writeValue(tmp.resolve(DESCRIPTOR).toFile(), descriptor);
             JSON.writeValue(tmp.resolve(DOCUMENTS).toFile(), documents);
-            Files.createDirectories(tmp.resolve(INDEX));
-            index.save(tmp.resolve(INDEX));
-            progress.onProgress("save", 1, 3);
             if (memory != null) {
                 Files.createDirectories(tmp.resolve(MEMORY));
                 memory.saveState(tmp.resolve(MEMORY));
             }
+            progress.onProgress("save", 1, 3);
+            // The index saves last: an index in an external store commits its transaction in save(), so everything
+            // that can still fail locally must have succeeded before.
+            Files.createDirectories(tmp.resolve(INDEX));
+            index.save(tmp.resolve(INDEX));
             progress.onProgress("save", 2, 3);
         });
         progress.onProgress("save", 3, 3);

@@ -143,7 +143,7 @@ class ValueRecordsTest {
         // these names are stored in saves and used on the command line
         assertEquals(List.of("MEMORY_QA", "MEMORY_ONLY_QA", "SUMMARIZE", "RAG"),
                 java.util.Arrays.stream(TaskType.values()).map(Enum::name).toList());
-        assertEquals(List.of("DENSE", "BM25", "HYBRID", "GRAPH"),
+        assertEquals(List.of("DENSE", "BM25", "HYBRID", "GRAPH", "PGVECTOR"),
                 java.util.Arrays.stream(ChunkIndexKind.values()).map(Enum::name).toList());
     }
 }

@@ -8,18 +8,15 @@ import dev.memorag.api.EmbedPurpose;
 import dev.memorag.api.Embedder;
 import dev.memorag.api.ProgressListener;
 import dev.memorag.api.ScoredId;
-import dev.memorag.pipeline.ReciprocalRankFusion;
 import dev.memorag.retrieval.index.IndexDescriptor;
 import dev.memorag.retrieval.lexical.Bm25Index;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 
 /**
  * Dense + BM25 retrieval fused per {@link HybridFusion} (z-score fusion with dense weight 0.7 by default). Saved like
@@ -108,61 +105,11 @@ public final class HybridChunkIndex extends AbstractChunkIndex {
 
     private List<ScoredId> fuse(String query, float[] vector, int k) {
         int depth = Math.max(fusion.depth(), k);
-        List<ScoredId> d = dense.search(vector, depth);
-        List<ScoredId> b = bm25.search(query, depth);
-        Set<Long> candidates = new LinkedHashSet<>();
-        d.forEach(s -> candidates.add(s.id()));
-        b.forEach(s -> candidates.add(s.id()));
-        double wd = fusion.denseWeight();
-        double wb = 1 - wd;
-        Map<Long, Double> fused = new HashMap<>();
-        if (fusion.method() == HybridFusion.Method.RRF) {
-            fused.putAll(new ReciprocalRankFusion<Long>(fusion.rrfK()).add(d.stream().map(ScoredId::id).toList(), wd)
-                    .add(b.stream().map(ScoredId::id).toList(), wb).scores());
-        } else {
-            Map<Long, Float> ds = new HashMap<>();
-            d.forEach(s -> ds.put(s.id(), s.score()));
-            Map<Long, Float> bs = new HashMap<>();
-            b.forEach(s -> bs.put(s.id(), s.score()));
-            // Score every candidate exactly under both retrievers, so neither side's misses count as zero by accident.
-            List<Long> missingB = candidates.stream().filter(c -> !bs.containsKey(c)).toList();
-            bs.putAll(bm25.scores(query, missingB));
-            // Statistics over each retriever's top `depth` scores; a BM25 list shorter than that is padded with the
-            // zero scores of the non-matching chunks.
-            int window = Math.min(depth, store.size());
-            double[] sd = stats(d, window);
-            double[] sb = stats(b, window);
-            for (long c : candidates) {
-                float dv = ds.containsKey(c) ? ds.get(c) : dense.score(vector, c);
-                float bv = bs.getOrDefault(c, 0f);
-                fused.put(c, wd * (dv - sd[0]) / sd[1] + wb * (bv - sb[0]) / sb[1]);
-            }
-        }
-        List<ScoredId> out = new ArrayList<>(fused.size());
-        fused.forEach((id, s) -> out.add(new ScoredId(id, s.floatValue())));
-        out.sort((x, y) -> {
-            int c = Float.compare(y.score(), x.score());
-            return c != 0 ? c : Long.compare(x.id(), y.id());
-        });
-        return out.size() > k ? out.subList(0, k) : out;
-    }
-
-    /** Mean and standard deviation (1 when degenerate) of the top scores, zero-padded to {@code window} values. */
-    private static double[] stats(List<ScoredId> top, int window) {
-        int n = Math.max(window, top.size());
-        if (n == 0) {
-            return new double[] {0, 1};
-        }
-        double sum = 0;
-        double sq = 0;
-        for (ScoredId s : top) {
-            sum += s.score();
-            sq += (double) s.score() * s.score();
-        }
-        double mean = sum / n;
-        double var = sq / n - mean * mean;
-        double std = var > 1e-12 ? Math.sqrt(var) : 1;
-        return new double[] {mean, std};
+        return fusion.fuse(dense.search(vector, depth), bm25.search(query, depth), k, store.size(), ids -> {
+            Map<Long, Float> m = new HashMap<>();
+            ids.forEach(id -> m.put(id, dense.score(vector, id)));
+            return m;
+        }, ids -> bm25.scores(query, ids));
     }
 
     @Override

@@ -33,7 +33,7 @@ public record SubWindows(int minTokens, int windowTokens, int stepTokens) {
     }
 
     /** The window texts of {@code chunk} (empty when the chunk is short). */
-    List<String> windows(Chunk chunk) {
+    public List<String> windows(Chunk chunk) {
         String t = chunk.text();
         if (chunk.tokenCount() <= minTokens || chunk.tokenCount() == 0) {
             return List.of();

@@ -39,7 +39,7 @@ public final class GraphChunkIndex implements ChunkIndex {
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
     private volatile List<ExtractionResult> lastExtraction = List.of();
     private final List<AutoCloseable> owned;
-    private boolean closed;
+    private volatile boolean closed;
 
     private GraphChunkIndex(KnowledgeGraph graph, Builder b) {
         this.graph = graph;
@@ -72,6 +72,7 @@ public final class GraphChunkIndex implements ChunkIndex {
         }
         lock.writeLock().lock();
         try {
+            checkOpen();
             // Check ids before paying for extraction.
             Set<String> ids = new HashSet<>();
             for (Chunk c : chunks) {
@@ -113,6 +114,7 @@ public final class GraphChunkIndex implements ChunkIndex {
     public int removeDocuments(Collection<String> documentIds) {
         lock.writeLock().lock();
         try {
+            checkOpen();
             Set<String> docs = new HashSet<>(documentIds);
             int removed = 0;
             for (Chunk c : graph.passages()) {
@@ -154,6 +156,7 @@ public final class GraphChunkIndex implements ChunkIndex {
     private <T> T underReadLock(Supplier<T> read) {
         lock.readLock().lock();
         try {
+            checkOpen();
             return read.get();
         } finally {
             lock.readLock().unlock();
@@ -175,6 +178,12 @@ public final class GraphChunkIndex implements ChunkIndex {
         GraphSnapshot s = graph.snapshot();
         return "graph(" + graph.embedder().id() + ", " + s.passageCount() + " passages, " + s.phraseCount()
                 + " phrases, " + s.factCount() + " facts, " + s.graph().entryCount() / 2 + " edges)";
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new StateException(describe() + " is closed");
+        }
     }
 
     /** Closes the resources handed over with {@link Builder#closeWith}; idempotent. */

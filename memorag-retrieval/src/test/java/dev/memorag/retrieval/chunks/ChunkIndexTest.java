@@ -10,24 +10,18 @@ import dev.memorag.error.InvalidInputException;
 import dev.memorag.error.ModelException;
 import dev.memorag.api.Chunk;
 import dev.memorag.api.ChunkIndex;
-import dev.memorag.api.ChunkIndexKind;
-import dev.memorag.api.Hit;
 import dev.memorag.api.ProgressListener;
-import dev.memorag.spi.ChunkIndexProvider;
-import dev.memorag.spi.ProviderOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.ServiceLoader;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 
+/** Local-index specifics; the shared behaviour is in {@link dev.memorag.testing.ChunkIndexContract}. */
 class ChunkIndexTest {
     static final HashEmbedder EMBEDDER = new HashEmbedder("hash-64", 64);
 
@@ -50,15 +44,6 @@ class ChunkIndexTest {
         return out;
     }
 
-    static ChunkIndexProvider provider(ChunkIndexKind kind) {
-        for (ChunkIndexProvider p : ServiceLoader.load(ChunkIndexProvider.class)) {
-            if (p.kind() == kind) {
-                return p;
-            }
-        }
-        throw new AssertionError("no provider for " + kind);
-    }
-
     static Map<String, byte[]> snapshot(Path dir) throws Exception {
         Map<String, byte[]> m = new TreeMap<>();
         try (Stream<Path> s = Files.walk(dir)) {
@@ -67,37 +52,6 @@ class ChunkIndexTest {
             }
         }
         return m;
-    }
-
-    @ParameterizedTest
-    @EnumSource(value = ChunkIndexKind.class, names = {"DENSE", "BM25", "HYBRID"})
-    void retrieveSaveLoadRemove(ChunkIndexKind kind, @TempDir Path dir) {
-        ChunkIndexProvider provider = provider(kind);
-        try (ChunkIndex index = provider.create(EMBEDDER, ProviderOptions.EMPTY)) {
-            long[] last = new long[1];
-            index.add(corpus(), (stage, done, total) -> last[0] = done);
-            assertTrue(last[0] > 0);
-            assertEquals(5, index.chunks().size());
-            List<Hit> hits = index.retrieve("turtle sea king palace", 3);
-            assertEquals("c2", hits.get(0).chunk().id());
-            List<Hit> deep = index.retrieve("treasure cart", 2);
-            assertEquals("c4", deep.get(0).chunk().id());
-            List<List<Hit>> all = index.retrieveAll(List.of("turtle sea king palace", "cherry tree bloomed"), 2);
-            assertEquals(hits.subList(0, Math.min(2, hits.size())), all.get(0));
-            assertEquals("c1", all.get(1).get(0).chunk().id());
-            index.save(dir);
-            try (ChunkIndex loaded = provider.load(dir, EMBEDDER)) {
-                assertEquals(index.chunks(), loaded.chunks());
-                assertEquals(hits, loaded.retrieve("turtle sea king palace", 3));
-                assertEquals(2, loaded.removeDocuments(List.of("docB", "nope")));
-                assertEquals(3, loaded.chunks().size());
-                assertTrue(loaded.retrieve("treasure cart ogres", 5).stream()
-                        .noneMatch(h -> h.chunk().documentId().equals("docB")));
-                loaded.add(List.of(new Chunk("c9", "docC", "A fox turned into a teakettle.", 0, 30, 6)),
-                        ProgressListener.NONE);
-                assertEquals("c9", loaded.retrieve("fox teakettle", 1).get(0).chunk().id());
-            }
-        }
     }
 
     @Test
@@ -143,21 +97,6 @@ class ChunkIndexTest {
         Files.write(store, lines.subList(0, 3));
         var trunc = assertThrows(CorruptDataException.class, () -> Bm25ChunkIndex.load(dir));
         assertTrue(trunc.getMessage().contains("count 5"), trunc.getMessage());
-    }
-
-    @Test
-    void badQueriesAndDuplicateIds() {
-        try (ChunkIndex index = HybridChunkIndex.builder(EMBEDDER).build()) {
-            assertTrue(index.retrieve("anything", 3).isEmpty());
-            index.add(corpus(), ProgressListener.NONE);
-            var e = assertThrows(InvalidInputException.class, () -> index.retrieve("  ", 3));
-            assertTrue(e.getMessage().contains("empty"), e.getMessage());
-            assertThrows(InvalidInputException.class, () -> index.retrieve("cat", 0));
-            var dup = assertThrows(InvalidInputException.class, () -> index.add(corpus().subList(0, 1),
-                    ProgressListener.NONE));
-            assertTrue(dup.getMessage().contains("'c0'"), dup.getMessage());
-            assertEquals(5, index.chunks().size());
-        }
     }
 
     @Test
