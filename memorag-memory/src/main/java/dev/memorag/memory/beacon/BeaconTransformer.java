@@ -74,7 +74,7 @@ public final class BeaconTransformer implements AutoCloseable {
         this.compress = compress;
         Projection[] bqkv = new Projection[config.layers()];
         NDArray[] embed = new NDArray[1];
-        this.model = DecoderModel.load(dir, config.base(), options, (w, m) -> {
+        this.model = DecoderModel.load(dir, config.base(), options, workload(config, compress), (w, m) -> {
             if (compress) {
                 embed[0] = w.load("model.beacon_embed_tokens.weight", 1, config.hidden());
                 loadBeaconProjections(w, bqkv);
@@ -86,6 +86,19 @@ public final class BeaconTransformer implements AutoCloseable {
         group = config.heads() / config.kvHeads();
         scale = (float) (1.0 / Math.sqrt(config.headDim()));
         state = new BeaconState(config.layers(), config.ratioSeed());
+    }
+
+    /** Tokens of context the memory check budgets for (the memory of 8,192 tokens, or the model's positions). */
+    private static final int BUDGET_CONTEXT = 8192;
+
+    private static DecoderModel.Workload workload(BeaconConfig c, boolean compress) {
+        long qkvParams = (long) c.layers() * (c.heads() + 2L * c.kvHeads()) * c.headDim() * c.hidden();
+        if (!compress) {
+            return new DecoderModel.Workload(0, Math.min(c.maxPositions(), BUDGET_CONTEXT) + (long) c.window(),
+                    c.window());
+        }
+        int ratio = c.ratios().stream().min(Integer::compare).orElse(1);
+        return new DecoderModel.Workload(qkvParams, c.window() + (long) BUDGET_CONTEXT / ratio, c.window());
     }
 
     private void loadBeaconProjections(dev.memorag.memory.lm.WeightLoader w, Projection[] out) {

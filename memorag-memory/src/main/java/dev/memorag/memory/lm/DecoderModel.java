@@ -64,17 +64,35 @@ public final class DecoderModel implements AutoCloseable {
         this.attentionScaling = config.ropeScaling().attentionScaling();
     }
 
+    /** Tokens of KV cache a plain decoder is budgeted for before loading (see {@link MemoryBudget}). */
+    static final int BUDGET_CONTEXT = 8192;
+
     /** Loads {@code dir} (config.json + safetensors) with {@code options}. */
     public static DecoderModel load(Path dir, RuntimeOptions options) {
-        return load(dir, ModelConfig.load(dir), options, (w, m) -> { });
+        ModelConfig config = ModelConfig.load(dir);
+        return load(dir, config, options, new Workload(0, Math.min(config.maxPositions(), BUDGET_CONTEXT),
+                options.prefillChunk()), (w, m) -> { });
+    }
+
+    /**
+     * What the model will be asked to hold, for the memory check before loading. Thread-safety: immutable.
+     *
+     * @param extraProjectionParams weights the {@link ExtraWeights} hook loads as projections (beacon q/k/v)
+     * @param kvEntries cached positions per layer to budget for
+     * @param chunk tokens per forward
+     */
+    public record Workload(long extraProjectionParams, long kvEntries, int chunk) {
     }
 
     /**
      * Loads the base decoder weights of {@code config} from {@code dir}; {@code extra} may load more tensors (beacon
      * weights) with the same loader before the reader closes.
      */
-    public static DecoderModel load(Path dir, ModelConfig config, RuntimeOptions options, ExtraWeights extra) {
+    public static DecoderModel load(Path dir, ModelConfig config, RuntimeOptions options, Workload workload,
+            ExtraWeights extra) {
         RuntimePlan plan = RuntimePlan.of(options);
+        MemoryBudget.ensureFits(dir.toString(), config, plan, workload.extraProjectionParams(),
+                workload.kvEntries(), workload.chunk());
         DataType dtype = plan.activationType();
         NDManager manager = NDManager.newBaseManager(plan.device(), "PyTorch");
         long t0 = System.nanoTime();

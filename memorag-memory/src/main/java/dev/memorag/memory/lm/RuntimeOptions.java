@@ -81,6 +81,21 @@ public record RuntimeOptions(DeviceChoice device, Precision precision, int prefi
         }
     }
 
+    /**
+     * Options from user spellings: {@code device} {@code cpu|cuda|auto} (null: auto) and {@code dtype}
+     * {@code fp32|fp16|int8} (null: the device's default).
+     */
+    public static RuntimeOptions of(String device, String dtype) {
+        RuntimeOptions r = device == null ? DEFAULT : DEFAULT.withDevice(DeviceChoice.parse(device));
+        return dtype == null ? r : r.withPrecision(Precision.parse(dtype));
+    }
+
+    /** Options from a provider's {@code device} and {@code dtype} options. */
+    public static RuntimeOptions of(dev.memorag.spi.ProviderOptions options) {
+        return of(options.get(dev.memorag.spi.ProviderOptions.DEVICE).orElse(null),
+                options.get(dev.memorag.spi.ProviderOptions.DTYPE).orElse(null));
+    }
+
     public RuntimeOptions withDevice(DeviceChoice d) {
         return new RuntimeOptions(d, precision, prefillChunk);
     }

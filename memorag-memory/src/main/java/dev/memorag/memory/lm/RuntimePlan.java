@@ -72,6 +72,15 @@ public record RuntimePlan(boolean gpu, RuntimeOptions.Precision precision) {
         return precision == RuntimeOptions.Precision.INT8;
     }
 
+    /** Bytes per weight of the linear layers (int8: the byte plus its share of the block scale). */
+    public double weightBytesPerParameter() {
+        return switch (precision) {
+            case FLOAT32 -> 4;
+            case FLOAT16 -> 2;
+            case INT8 -> MemoryBudget.INT8_BYTES_PER_WEIGHT;
+        };
+    }
+
     @Override
     public String toString() {
         return (gpu ? "cuda" : "cpu") + "/" + precision.cliName();
