@@ -62,7 +62,8 @@ public final class Int8BenchCommand implements Callable<Integer> {
     @Option(names = "--no-torch", description = "Skip PyTorch fp32.")
     boolean noTorch;
 
-    @Option(names = "--seed", defaultValue = "1", description = "Seed of the random weights (default ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "1",
+            description = "Seed of the random weights and inputs (default ${DEFAULT-VALUE}).")
     long seed;
 
     @Override

@@ -102,9 +102,9 @@ public final class Int8Kernels {
         }
         float[] scales = new float[rows * Int8Matrix.blocksPerRow(cols)];
         java.util.Arrays.fill(scales, 0.01f);
-        float[] x = new float[3 * cols];
+        float[] x = new float[5 * cols];
         java.util.Arrays.fill(x, 0.5f);
-        float[] y = new float[3 * rows];
+        float[] y = new float[5 * rows];
         float[] row = new float[cols];
         long deadline = System.nanoTime() + 20_000_000_000L;
         long first = -1;
@@ -114,6 +114,7 @@ public final class Int8Kernels {
                 k.multiply(q, scales, rows, cols, x, 1, y, 0, rows);
                 k.multiply(q, scales, rows, cols - 5, x, 1, y, 0, rows);
                 k.multiply(q, scales, rows, cols, x, 3, y, 0, rows);
+                k.multiply(q, scales, rows, cols, x, 5, y, 0, rows);
                 k.dequantizeRow(q, scales, cols, i % rows, row, 0);
             }
             long el = System.nanoTime() - t;

@@ -11,6 +11,6 @@ package dev.memorag.memory.lm.quant;
  */
 @FunctionalInterface
 public interface RowSource {
-    /** Writes row {@code r} (0-based) into {@code dst[0, cols)}; {@code dst.length} equals the matrix's column count. */
+    /** Writes row {@code r} (0-based) into {@code dst}, whose length is the matrix's column count. */
     void row(int r, float[] dst);
 }

@@ -217,6 +217,41 @@ class Int8MatrixTest {
     }
 
     @Test
+    void concurrentProductsOnOneMatrixGiveTheSameResults() throws Exception {
+        SplittableRandom rnd = new SplittableRandom(11);
+        Int8Matrix m = quantize(randomMatrix(rnd, 700, 320));
+        float[] x = randomVector(rnd, 5 * 320);
+        Kernel k = Int8Kernels.chosen();
+        float[] expected = new float[5 * 700];
+        m.matmul(x, 5, expected, k);
+        java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<float[]>> results = new ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                int n = 1 + i % 5;
+                results.add(callers.submit(() -> {
+                    float[] y = new float[n * 700];
+                    for (int rep = 0; rep < 10; rep++) {
+                        m.matmul(java.util.Arrays.copyOf(x, n * 320), n, y, k);
+                    }
+                    return y;
+                }));
+            }
+            for (int i = 0; i < results.size(); i++) {
+                int n = 1 + i % 5;
+                float[] y = results.get(i).get();
+                // Each input row's outputs do not depend on the batch size (n < 4 and n >= 4 differ in summation
+                // order only on the vector kernel, so compare within a tolerance).
+                for (int j = 0; j < y.length; j++) {
+                    assertEquals(expected[j], y[j], 1e-4f * (1 + Math.abs(expected[j])), "caller " + i + " n=" + n);
+                }
+            }
+        } finally {
+            callers.shutdownNow();
+        }
+    }
+
+    @Test
     void q8_0ImportReproducesAHandBuiltBlockExactly() {
         int cols = 64;
         byte[] q = new byte[2 * cols];
