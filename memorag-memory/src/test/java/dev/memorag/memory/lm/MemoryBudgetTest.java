@@ -34,7 +34,7 @@ class MemoryBudgetTest {
         assertEquals(0, fp32.heapBytes());
         assertTrue(fp32.totalBytes() > 30 * GB, "fp32 7B " + fp32);
         assertTrue(int8.heapBytes() > 8 * GB && int8.heapBytes() < 9 * GB, "int8 7B heap " + int8);
-        assertTrue(int8.totalBytes() < 11 * GB, "int8 7B total " + int8);
+        assertTrue(int8.totalBytes() < 12 * GB, "int8 7B total " + int8);
         // KV: 28 layers x 3 tensors x 4 heads x 128 x 4096 entries x 4 bytes
         assertEquals(28L * 3 * 4 * 128 * 4096 * 4, int8.kvBytes());
     }
