@@ -7,7 +7,11 @@ import java.io.File;
 import java.util.SplittableRandom;
 import java.util.UUID;
 
-/** Same protocol as `memorag bench llm`: random prompt ids (SplittableRandom(seed).nextInt(min(vocab,32000))), warm-up, prefill, greedy decode. */
+/**
+ * Same protocol as `memorag bench llm`: random prompt ids (SplittableRandom(seed).nextInt(min(vocab,32000))), warm-up,
+ * prefill, greedy decode. Args: model dir, prompt tokens, new tokens, seed, mode: F32 (default), Q8 or Q4 (weights
+ * quantised by Jlama's own quantizeModel into a sibling directory first; activations quantised to I8, its fast path).
+ */
 public class JlamaBench {
     static int argmax(float[] v) { int b = 0; for (int i = 1; i < v.length; i++) if (v[i] > v[b]) b = i; return b; }
 
@@ -16,8 +20,20 @@ public class JlamaBench {
         int promptTokens = Integer.parseInt(args[1]);
         int newTokens = Integer.parseInt(args[2]);
         long seed = args.length > 3 ? Long.parseLong(args[3]) : 1;
+        String mode = args.length > 4 ? args[4] : "F32";
+        DType working = DType.F32;
+        if (!mode.equals("F32")) {
+            DType q = mode.equals("Q4") ? DType.Q4 : DType.I8;
+            java.nio.file.Path out = java.nio.file.Path.of(dir.getPath() + "-jlama-" + mode.toLowerCase());
+            if (!java.nio.file.Files.exists(out)) {
+                com.github.tjake.jlama.safetensors.SafeTensorSupport.quantizeModel(dir.toPath(), q, null, null,
+                        java.util.Optional.of(out));
+            }
+            dir = out.toFile();
+            working = DType.I8;
+        }
         long t0 = System.nanoTime();
-        AbstractModel m = ModelSupport.loadModel(dir, DType.F32, DType.F32);
+        AbstractModel m = ModelSupport.loadModel(dir, DType.F32, working);
         double loadS = (System.nanoTime() - t0) / 1e9;
         int vocab = m.getConfig().vocabularySize;
         SplittableRandom r = new SplittableRandom(seed);
@@ -50,7 +66,7 @@ public class JlamaBench {
         double decodeMs = (System.nanoTime() - d0) / 1e6;
         long c2 = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
         System.out.printf("{\"prefill_cpu_ms\":%.1f,\"decode_cpu_ms_per_token\":%.3f}%n", (c1 - c0) / 1e6, (c2 - c1) / 1e6 / newTokens);
-        System.out.printf("{\"engine\":\"jlama-0.8.4\",\"load_seconds\":%.3f,\"prompt_tokens\":%d,\"prefill_ms\":%.1f,\"prefill_tokens_per_s\":%.3f,\"new_tokens\":%d,\"decode_ms_per_token\":%.3f,\"load_average\":\"%s\",\"tokens\":[%s],\"first_logit0\":%s}%n",
+        System.out.printf("{\"engine\":\"jlama-0.8.4-" + mode + "\",\"load_seconds\":%.3f,\"prompt_tokens\":%d,\"prefill_ms\":%.1f,\"prefill_tokens_per_s\":%.3f,\"new_tokens\":%d,\"decode_ms_per_token\":%.3f,\"load_average\":\"%s\",\"tokens\":[%s],\"first_logit0\":%s}%n",
             loadS, promptTokens, prefillMs, promptTokens / (prefillMs / 1000), newTokens, decodeMs / newTokens,
             new String(java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/proc/loadavg"))).trim(), toks, firstLogit0);
         System.exit(0);

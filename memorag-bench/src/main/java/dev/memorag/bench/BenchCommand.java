@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
             BenchIndexCommand.class,
             BenchMemoryCommand.class,
             BenchPprCommand.class,
+            Int8BenchCommand.class,
             LlmBenchCommand.class,
             MakeModelCommand.class,
             PipelineBenchCommand.class,

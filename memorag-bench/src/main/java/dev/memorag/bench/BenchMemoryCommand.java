@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.memorag.error.InvalidInputException;
 import dev.memorag.memory.beacon.BeaconConfig;
 import dev.memorag.memory.beacon.BeaconTransformer;
+import dev.memorag.memory.lm.RuntimeOptions;
 import dev.memorag.memory.lm.Sampler;
 import dev.memorag.memory.state.MemoryState;
 import dev.memorag.memory.state.MemoryStateFile;
@@ -54,6 +55,12 @@ public final class BenchMemoryCommand implements Callable<Integer> {
                     + "${DEFAULT-VALUE}; 0 skips).")
     int generate;
 
+    @Option(names = "--device", defaultValue = "auto", description = "cpu, cuda or auto (default ${DEFAULT-VALUE}).")
+    String device;
+
+    @Option(names = "--dtype", description = "fp32, fp16 or int8 (default: fp32 on CPU, fp16 on CUDA; int8 is CPU only).")
+    String dtype;
+
     @Option(names = "--json", description = "Print JSON (the default output format).")
     boolean json;
 
@@ -71,8 +78,12 @@ public final class BenchMemoryCommand implements Callable<Integer> {
         ObjectMapper om = new ObjectMapper();
         ObjectNode out = om.createObjectNode();
         Path dir = saveDir != null ? saveDir : Files.createTempDirectory("memorag-bench-memory");
-        try (BeaconTransformer m = beacon ? BeaconTransformer.load(model, ratio)
-                : BeaconTransformer.loadFullKv(model, 2048)) {
+        RuntimeOptions options = RuntimeOptions.of(device, dtype);
+        long loadStart = System.nanoTime();
+        try (BeaconTransformer m = beacon ? BeaconTransformer.load(model, ratio, options)
+                : BeaconTransformer.loadFullKv(model, 2048, options)) {
+            out.put("load_model_s", (System.nanoTime() - loadStart) / 1e9);
+            out.put("plan", m.plan().toString());
             int vocab = m.config().vocab();
             int[] ids = new Random(seed).ints(tokens, Math.min(3, vocab - 1), vocab).toArray();
             out.put("model", model.toString());

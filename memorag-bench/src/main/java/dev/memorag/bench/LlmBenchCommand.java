@@ -1,12 +1,13 @@
 package dev.memorag.bench;
 
-import dev.memorag.cli.LmCommand;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.memorag.error.InvalidInputException;
 import dev.memorag.memory.lm.CausalLm;
 import dev.memorag.memory.lm.ModelConfig;
+import dev.memorag.memory.lm.RuntimeOptions;
+import dev.memorag.memory.lm.quant.Int8Kernels;
 import dev.memorag.memory.lm.Sampler;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -35,10 +36,10 @@ public final class LlmBenchCommand implements Callable<Integer> {
     @Option(names = "--new-tokens", defaultValue = "64", description = "Decoded tokens (default ${DEFAULT-VALUE}).")
     int newTokens;
 
-    @Option(names = "--device", defaultValue = "auto", description = "cpu, gpu or auto (default ${DEFAULT-VALUE}).")
+    @Option(names = "--device", defaultValue = "auto", description = "cpu, cuda or auto (default ${DEFAULT-VALUE}).")
     String device;
 
-    @Option(names = "--dtype", description = "float32 or float16 (default: float32 on CPU, float16 on GPU).")
+    @Option(names = "--dtype", description = "fp32, fp16 or int8 (default: fp32 on CPU, fp16 on CUDA; int8 is CPU only).")
     String dtype;
 
     @Option(names = "--prefill-chunk", defaultValue = "512", description = "Prefill slice (default ${DEFAULT-VALUE}).")
@@ -59,7 +60,7 @@ public final class LlmBenchCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         ObjectMapper m = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode out = m.createObjectNode();
-        try (CausalLm lm = CausalLm.load(model, LmCommand.runtimeOptions(device, dtype)
+        try (CausalLm lm = CausalLm.load(model, RuntimeOptions.of(device, dtype)
                 .withPrefillChunk(prefillChunk))) {
             double loadSeconds = (System.nanoTime() - t0) / 1e9;
             ModelConfig c = lm.config();
@@ -96,8 +97,7 @@ public final class LlmBenchCommand implements Callable<Integer> {
                 prefillCpuMs = (c1 - c0) / 1e6;
                 decodeCpuMs = (ProcessStats.processCpuNanos() - c1) / 1e6;
             }
-            int bytesPerParam = lm.decoder().dtype().getNumOfBytes();
-            long weightBytes = c.parametersReadPerToken() * bytesPerParam;
+            long weightBytes = (long) (c.parametersReadPerToken() * lm.decoder().plan().weightBytesPerParameter());
             // Peak RSS first: the bandwidth probe's own arrays must not count.
             long rss = ProcessStats.peakRssBytes();
             long peakRss = rss < 0 ? -1 : rss >> 20;
@@ -106,7 +106,8 @@ public final class LlmBenchCommand implements Callable<Integer> {
             out.put("family", c.family().modelType());
             out.put("parameters", c.parameterCount());
             out.put("device", lm.decoder().device().toString());
-            out.put("dtype", lm.decoder().dtype().toString());
+            out.put("dtype", lm.decoder().plan().precision().cliName());
+            out.put("kernel", lm.decoder().plan().int8() ? Int8Kernels.kernelName() : "pytorch");
             out.put("threads", Runtime.getRuntime().availableProcessors());
             out.put("load_seconds", round(loadSeconds));
             out.put("prompt_tokens", promptTokens);

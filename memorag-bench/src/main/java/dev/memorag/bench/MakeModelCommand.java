@@ -3,6 +3,7 @@ package dev.memorag.bench;
 import dev.memorag.memory.beacon.BeaconCheckpoint;
 import dev.memorag.memory.lm.ModelFamily;
 import dev.memorag.memory.lm.RandomCheckpoint;
+import dev.memorag.safetensors.DType;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -19,8 +20,13 @@ public final class MakeModelCommand implements Callable<Integer> {
     @Option(names = "--family", defaultValue = "qwen2", description = "qwen2, mistral or llama (default ${DEFAULT-VALUE}).")
     String family;
 
-    @Option(names = "--shape", defaultValue = "tiny", description = "tiny or qwen2-0.5b (default ${DEFAULT-VALUE}).")
+    @Option(names = "--shape", defaultValue = "tiny",
+            description = "tiny, qwen2-0.5b, qwen2-7b or mistral-7b (default ${DEFAULT-VALUE}).")
     String shape;
+
+    @Option(names = "--weights-dtype", description = "fp32 or bf16 on disk (default: bf16 for the 7B shapes, sharded "
+            + "like the hub's, else one fp32 model.safetensors).")
+    String weightsDtype;
 
     @Option(names = "--out", required = true, description = "Output directory.")
     Path out;
@@ -40,13 +46,32 @@ public final class MakeModelCommand implements Callable<Integer> {
     public Integer call() {
         ModelFamily f = ModelFamily.fromModelType(family, "--family");
         long t0 = System.nanoTime();
-        long params = RandomCheckpoint.write(out, f, RandomCheckpoint.Shape.parse(shape), seed);
-        if (beaconRatio != null) {
-            BeaconCheckpoint.addBeacon(out, beaconRatio, beaconWindow, seed + 1);
+        RandomCheckpoint.Shape s = RandomCheckpoint.Shape.parse(shape);
+        boolean large = s.name().endsWith("-7b");
+        String dtype = weightsDtype != null ? weightsDtype.toLowerCase(java.util.Locale.ROOT) : large ? "bf16" : "fp32";
+        if (!dtype.equals("fp32") && !dtype.equals("bf16")) {
+            throw new dev.memorag.error.InvalidInputException("--weights-dtype must be fp32 or bf16, was '"
+                    + weightsDtype + "'");
+        }
+        long params;
+        if (!large && dtype.equals("fp32")) {
+            params = RandomCheckpoint.write(out, f, s, seed);
+            if (beaconRatio != null) {
+                BeaconCheckpoint.addBeacon(out, beaconRatio, beaconWindow, seed + 1);
+            }
+        } else {
+            // streamed shards with the beacon tensors written alongside: memory stays bounded at any size
+            params = RandomCheckpoint.write(out, f, s, seed, new RandomCheckpoint.Layout(dtype.equals("bf16")
+                    ? DType.BF16 : DType.F32, large ? RandomCheckpoint.Layout.HUB_SHARD_BYTES : 0,
+                    beaconRatio != null));
+            if (beaconRatio != null) {
+                BeaconCheckpoint.configure(out, beaconRatio, beaconWindow);
+            }
         }
         spec.commandLine().getOut().printf("{\"out\":\"%s\",\"family\":\"%s\",\"shape\":\"%s\",\"seed\":%d,"
-                + "\"parameters\":%d,%s\"seconds\":%.1f}%n", out.toString().replace("\\", "\\\\").replace("\"", "\\\""),
-                f.modelType(), shape, seed, params, beaconRatio == null ? ""
+                + "\"parameters\":%d,\"weights_dtype\":\"%s\",%s\"seconds\":%.1f}%n",
+                out.toString().replace("\\", "\\\\").replace("\"", "\\\""),
+                f.modelType(), shape, seed, params, dtype, beaconRatio == null ? ""
                         : "\"beacon_ratio\":" + beaconRatio + ",\"beacon_window\":" + beaconWindow + ",",
                 (System.nanoTime() - t0) / 1e9);
         return 0;

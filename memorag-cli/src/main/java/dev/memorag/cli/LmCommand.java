@@ -31,10 +31,10 @@ public final class LmCommand implements Callable<Integer> {
     @Option(names = "--max-new-tokens", defaultValue = "16", description = "Tokens to generate (default ${DEFAULT-VALUE}).")
     int maxNewTokens;
 
-    @Option(names = "--device", defaultValue = "auto", description = "cpu, gpu or auto (default ${DEFAULT-VALUE}).")
+    @Option(names = "--device", defaultValue = "auto", description = "cpu, cuda or auto (default ${DEFAULT-VALUE}).")
     String device;
 
-    @Option(names = "--dtype", description = "float32 or float16 (default: float32 on CPU, float16 on GPU).")
+    @Option(names = "--dtype", description = "fp32, fp16 or int8 (default: fp32 on CPU, fp16 on CUDA; int8 is CPU only).")
     String dtype;
 
     @Option(names = "--json", description = "Print {\"new_tokens\":[...],\"first_step_logits\":[...]}.")
@@ -42,7 +42,7 @@ public final class LmCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        RuntimeOptions options = runtimeOptions(device, dtype);
+        RuntimeOptions options = RuntimeOptions.of(device, dtype);
         try (CausalLm lm = CausalLm.load(model, options)) {
             DecodingLoop.Result r = lm.generate(ids, GenerationOptions.greedy(maxNewTokens), Set.of(), t -> false);
             if (json) {
@@ -62,16 +62,5 @@ public final class LmCommand implements Callable<Integer> {
             }
         }
         return 0;
-    }
-
-    public static RuntimeOptions runtimeOptions(String device, String dtype) {
-        RuntimeOptions r;
-        try {
-            r = RuntimeOptions.DEFAULT.withDevice(RuntimeOptions.DeviceChoice.valueOf(device.toUpperCase(
-                    java.util.Locale.ROOT)));
-        } catch (IllegalArgumentException e) {
-            throw new InvalidInputException("--device must be cpu, gpu or auto, was '" + device + "'");
-        }
-        return dtype == null ? r : r.withPrecision(RuntimeOptions.Precision.parse(dtype));
     }
 }

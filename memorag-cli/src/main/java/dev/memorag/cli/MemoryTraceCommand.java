@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.memorag.error.InvalidInputException;
 import dev.memorag.memory.beacon.BeaconConfig;
 import dev.memorag.memory.beacon.BeaconTransformer;
+import dev.memorag.memory.lm.RuntimeOptions;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
@@ -39,6 +40,12 @@ public final class MemoryTraceCommand implements Callable<Integer> {
     @Option(names = "--beacon-ratio", description = "Override beacon_ratio (beacon models).")
     Integer ratio;
 
+    @Option(names = "--device", defaultValue = "auto", description = "cpu, cuda or auto (default ${DEFAULT-VALUE}).")
+    String device;
+
+    @Option(names = "--dtype", description = "fp32, fp16 or int8 (default: fp32 on CPU, fp16 on CUDA; int8 is CPU only).")
+    String dtype;
+
     @Option(names = "--json", description = "Print JSON (the default output format).")
     boolean json;
 
@@ -50,8 +57,9 @@ public final class MemoryTraceCommand implements Callable<Integer> {
         boolean beacon = BeaconConfig.isBeaconModel(model);
         ObjectMapper om = new ObjectMapper();
         ObjectNode out = om.createObjectNode();
-        try (BeaconTransformer m = beacon ? BeaconTransformer.load(model, ratio)
-                : BeaconTransformer.loadFullKv(model, 512)) {
+        RuntimeOptions options = RuntimeOptions.of(device, dtype);
+        try (BeaconTransformer m = beacon ? BeaconTransformer.load(model, ratio, options)
+                : BeaconTransformer.loadFullKv(model, 512, options)) {
             out.put("model", model.toString());
             out.put("kind", m.fingerprint().kind());
             out.put("context_tokens", contextIds.length);

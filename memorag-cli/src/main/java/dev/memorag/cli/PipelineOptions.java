@@ -57,8 +57,13 @@ public final class PipelineOptions {
     @Option(names = "--download", description = "Allow downloading models from the Hugging Face hub.")
     boolean download;
 
-    @Option(names = "--device", paramLabel = "DEVICE", description = "cpu, gpu or auto (default: provider's choice).")
+    @Option(names = "--device", paramLabel = "DEVICE",
+            description = "cpu, cuda or auto for the local models (default auto: cuda when a GPU is visible).")
     String device;
+
+    @Option(names = "--dtype", paramLabel = "DTYPE", description = "fp32, fp16 or int8 weights of the local models "
+            + "(default: fp16 on cuda, fp32 on cpu; int8 is CPU only and quarters the weight memory).")
+    String dtype;
 
     @Option(names = "--beacon-ratio", paramLabel = "R", description = "Beacon compression ratio of the memory model.")
     Integer beaconRatio;
@@ -98,6 +103,9 @@ public final class PipelineOptions {
         }
         if (device != null) {
             b.device(device);
+        }
+        if (dtype != null) {
+            b.option(ProviderOptions.DTYPE, dtype);
         }
         if (beaconRatio != null) {
             b.beaconRatio(beaconRatio);

@@ -11,12 +11,12 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Iterator;
-import java.util.Locale;
 
 /**
  * Creates a {@link LocalGenerator} for references that are local model directories: {@code config.json} and
  * {@code tokenizer.json} present and no {@code beacon_*} keys (beacon memory models have their own provider).
- * Options: {@link ProviderOptions#DEVICE} ({@code cpu}, {@code gpu}, {@code auto}) and {@link ProviderOptions#DTYPE}.
+ * Options: {@link ProviderOptions#DEVICE} ({@code cpu}, {@code cuda}, {@code auto}) and {@link ProviderOptions#DTYPE}
+ * ({@code fp32}, {@code fp16}, {@code int8}).
  *
  * <p>Thread-safety: stateless.
  */
@@ -49,23 +49,7 @@ public final class LocalGeneratorProvider implements GeneratorProvider {
 
     @Override
     public Generator create(String reference, ProviderOptions options) {
-        return LocalGenerator.builder().modelDirectory(Path.of(reference)).runtimeOptions(runtimeOptions(options))
+        return LocalGenerator.builder().modelDirectory(Path.of(reference)).runtimeOptions(RuntimeOptions.of(options))
                 .build();
-    }
-
-    /** Runtime options from provider options ({@code device}, {@code dtype}). */
-    static RuntimeOptions runtimeOptions(ProviderOptions options) {
-        RuntimeOptions r = RuntimeOptions.DEFAULT;
-        String device = options.get(ProviderOptions.DEVICE).orElse("auto").toUpperCase(Locale.ROOT);
-        try {
-            r = r.withDevice(RuntimeOptions.DeviceChoice.valueOf(device));
-        } catch (IllegalArgumentException e) {
-            throw new dev.memorag.error.InvalidInputException("option 'device' must be cpu, gpu or auto, was '"
-                    + options.get(ProviderOptions.DEVICE).orElse("") + "'");
-        }
-        if (options.get(ProviderOptions.DTYPE).isPresent()) {
-            r = r.withPrecision(RuntimeOptions.Precision.parse(options.get(ProviderOptions.DTYPE).get()));
-        }
-        return r;
     }
 }

@@ -83,6 +83,24 @@ public final class BeaconCheckpoint {
             weightMap.forEach(map::put);
             Files.write(dir.resolve("model.safetensors.index.json"), json.writerWithDefaultPrettyPrinter()
                     .writeValueAsBytes(index));
+        } catch (IOException e) {
+            throw new StateException("cannot write beacon checkpoint in " + dir + ": " + e.getMessage(), e);
+        }
+        configure(dir, ratio, window);
+    }
+
+    /**
+     * Adds the {@code beacon_*} keys to {@code dir/config.json} (MemoRAG's settings: full-coverage attention,
+     * interleaved beacons, q/k/v beacon projections, EOS-initialised beacon embedding); the beacon tensors must be
+     * in the checkpoint already ({@link #addBeacon}, or {@code RandomCheckpoint} with a beacon layout).
+     */
+    public static void configure(Path dir, int ratio, int window) {
+        if (ratio <= 0 || window <= 0 || ratio > window) {
+            throw new InvalidInputException("beacon ratio must be in 1..window and window > 0, were " + ratio + ", "
+                    + window);
+        }
+        ObjectMapper json = new ObjectMapper();
+        try {
             ObjectNode config = (ObjectNode) json.readTree(dir.resolve("config.json").toFile());
             config.put("beacon_window", window);
             config.put("beacon_stride", window);

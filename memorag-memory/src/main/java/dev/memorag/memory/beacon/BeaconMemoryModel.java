@@ -1,5 +1,6 @@
 package dev.memorag.memory.beacon;
 
+import dev.memorag.memory.lm.RuntimeOptions;
 import dev.memorag.memory.state.StorageType;
 import dev.memorag.memory.text.TextTokenizer;
 import java.nio.file.Path;
@@ -22,7 +23,13 @@ public final class BeaconMemoryModel extends TransformerMemoryModel {
      * @param maxContextTokens texts longer than this (model tokens, prompt included) are rejected; 0 = no limit
      */
     public static BeaconMemoryModel load(Path dir, Integer ratio, long maxContextTokens, StorageType storage) {
-        BeaconTransformer lm = BeaconTransformer.load(dir, ratio);
+        return load(dir, ratio, maxContextTokens, storage, RuntimeOptions.DEFAULT);
+    }
+
+    /** {@link #load(Path, Integer, long, StorageType)} on the device and precision of {@code options}. */
+    public static BeaconMemoryModel load(Path dir, Integer ratio, long maxContextTokens, StorageType storage,
+            RuntimeOptions options) {
+        BeaconTransformer lm = BeaconTransformer.load(dir, ratio, options);
         try {
             return new BeaconMemoryModel(lm, TextTokenizer.load(dir), "beacon:" + dir.getFileName(),
                     maxContextTokens, storage);

@@ -1,6 +1,5 @@
 package dev.memorag.memory.beacon;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -8,50 +7,54 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
+import dev.memorag.api.GenerationOptions;
 import dev.memorag.error.CancelledException;
 import dev.memorag.error.InvalidInputException;
 import dev.memorag.error.ModelException;
 import dev.memorag.error.StateException;
-import dev.memorag.api.GenerationOptions;
+import dev.memorag.memory.lm.DecoderLayer;
+import dev.memorag.memory.lm.DecoderModel;
 import dev.memorag.memory.lm.ModelConfig;
-import dev.memorag.memory.lm.NativeThreading;
+import dev.memorag.memory.lm.Projection;
+import dev.memorag.memory.lm.RuntimeOptions;
+import dev.memorag.memory.lm.RuntimePlan;
 import dev.memorag.memory.lm.Sampler;
-import dev.memorag.memory.state.Cursors;
-import dev.memorag.memory.state.KvTensor;
-import dev.memorag.memory.state.LayerKv;
 import dev.memorag.memory.state.MemoryState;
 import dev.memorag.memory.state.ModelFingerprint;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.function.IntPredicate;
 
 /**
- * A decoder LLM with Activation-Beacon KV compression (MemoRAG's memory model), on DJL's PyTorch engine, CPU, float32.
+ * A decoder LLM with Activation-Beacon KV compression (MemoRAG's memory model). The layers, ops, weights, device and
+ * precision are the plain decoder's ({@link DecoderModel}, {@link DecoderLayer}); the additions are the beacon
+ * embedding, the {@code beacon_{q,k,v}_proj} projections applied at beacon positions, and the beacon KV state
+ * machine ({@link BeaconState}) with its chunk-over-memory attention.
  *
  * <p>Raw tokens are read in windows of {@code beacon_window}; one beacon token (id {@code vocab_size}) is
- * interleaved after every {@code r} raw tokens, the interleave remainder carrying over between calls. Beacon positions
- * use the beacon embedding and the {@code beacon_{q,k,v}_proj} weights. Keys are cached before RoPE and every step
- * re-applies RoPE to {@code [memory; chunk]} with positions {@code 0..mem+chunk-1}; the mask shows all memory and is
- * causal within the chunk. When a window fills, only its beacons' K/V are kept; a partial window stays as raw memory
- * until later input (a query, generated tokens) fills it. Logits at beacon positions are dropped.
+ * interleaved after every {@code r} raw tokens, the interleave remainder carrying over between calls. Keys are cached
+ * before RoPE and every step re-applies RoPE to {@code [memory; chunk]} with positions {@code 0..mem+chunk-1}; the
+ * mask shows all memory and is causal within the chunk. When a window fills, only its beacons' K/V are kept; a
+ * partial window stays as raw memory until later input (a query, generated tokens) fills it. Logits at beacon
+ * positions are dropped.
  *
  * <p>Thread-safety: not thread-safe; callers serialise access ({@link BeaconMemoryModel} does).
  */
 public final class BeaconTransformer implements AutoCloseable {
     private final BeaconConfig config;
     private final boolean compress;
-    private final NDManager manager;
-    private final BeaconWeights weights;
-    private final float[] invFreq;
-    private final float ropeScale;
+    private final DecoderModel model;
+    private final List<DecoderLayer> layers;
+    /** Per layer, the fused beacon q/k/v projection (base rows where the config lists no beacon weight). */
+    private final Projection[] beaconQkv;
+    /** {@code [1, hidden]}, or null for a full-KV memory. */
+    private final NDArray beaconEmbed;
     private final int group;
     private final float scale;
-    private State state;
-    private State snapshot;
+    private BeaconState state;
+    private BeaconState snapshot;
     private NDArray ropeCos;
     private NDArray ropeSin;
     private StepListener listener = StepListener.NONE;
@@ -66,41 +69,85 @@ public final class BeaconTransformer implements AutoCloseable {
         void onStep(StepTrace trace);
     }
 
-    private BeaconTransformer(BeaconConfig config, Path dir, boolean compress) {
+    private BeaconTransformer(BeaconConfig config, Path dir, boolean compress, RuntimeOptions options) {
         this.config = config;
         this.compress = compress;
-        // bounded OpenMP spinning; only effective before PyTorch first loads
-        NativeThreading.configureBeforeEngineLoad();
-        this.manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
-        try {
-            this.weights = new BeaconWeights(config, dir, manager, compress);
-        } catch (RuntimeException e) {
-            manager.close();
-            throw e;
-        }
-        invFreq = config.base().ropeScaling().inverseFrequencies(config.headDim(), config.base().ropeTheta());
-        ropeScale = config.base().ropeScaling().attentionScaling();
+        Projection[] bqkv = new Projection[config.layers()];
+        NDArray[] embed = new NDArray[1];
+        this.model = DecoderModel.load(dir, config.base(), options, workload(config, compress), (w, m) -> {
+            if (compress) {
+                embed[0] = w.load("model.beacon_embed_tokens.weight", 1, config.hidden());
+                loadBeaconProjections(w, bqkv);
+            }
+        });
+        this.layers = model.layers();
+        this.beaconQkv = bqkv;
+        this.beaconEmbed = embed[0];
         group = config.heads() / config.kvHeads();
         scale = (float) (1.0 / Math.sqrt(config.headDim()));
-        state = new State(config.layers(), config.ratioSeed());
+        state = new BeaconState(config.layers(), config.ratioSeed());
+    }
+
+    /** Tokens of context the memory check budgets for (the memory of 8,192 tokens, or the model's positions). */
+    private static final int BUDGET_CONTEXT = 8192;
+
+    private static DecoderModel.Workload workload(BeaconConfig c, boolean compress) {
+        long qkvParams = (long) c.layers() * (c.heads() + 2L * c.kvHeads()) * c.headDim() * c.hidden();
+        if (!compress) {
+            return new DecoderModel.Workload(0, Math.min(c.maxPositions(), BUDGET_CONTEXT) + (long) c.window(),
+                    c.window());
+        }
+        int ratio = c.ratios().stream().min(Integer::compare).orElse(1);
+        return new DecoderModel.Workload(qkvParams, c.window() + (long) BUDGET_CONTEXT / ratio, c.window());
+    }
+
+    private void loadBeaconProjections(dev.memorag.memory.lm.WeightLoader w, Projection[] out) {
+        int q = config.heads() * config.headDim();
+        int kv = config.kvHeads() * config.headDim();
+        long[] rows = {q, kv, kv};
+        String[] parts = {"q", "k", "v"};
+        for (int l = 0; l < config.layers(); l++) {
+            String p = "model.layers." + l + ".self_attn.";
+            String[] weights = new String[3];
+            String[] biases = config.base().qkvBias() ? new String[3] : null;
+            for (int i = 0; i < 3; i++) {
+                String name = p + (config.beaconParams().contains(parts[i]) ? "beacon_" : "") + parts[i] + "_proj";
+                weights[i] = name + ".weight";
+                if (biases != null) {
+                    biases[i] = name + ".bias";
+                }
+            }
+            out[l] = w.projection(weights, rows, config.hidden(), biases);
+        }
     }
 
     /**
-     * Loads a beacon checkpoint directory ({@code config.json} with {@code beacon_*} keys and safetensors weights).
+     * Loads a beacon checkpoint directory ({@code config.json} with {@code beacon_*} keys and safetensors weights)
+     * on the default device and precision.
      *
      * @param ratio compression-ratio override (MemoRAG's {@code beacon_ratio}), or null for the config's ratios
      */
     public static BeaconTransformer load(Path dir, Integer ratio) {
+        return load(dir, ratio, RuntimeOptions.DEFAULT);
+    }
+
+    /** Loads a beacon checkpoint directory with {@code options} (device, precision). */
+    public static BeaconTransformer load(Path dir, Integer ratio, RuntimeOptions options) {
         BeaconConfig c = BeaconConfig.load(dir);
         if (ratio != null) {
             c = c.withRatio(ratio);
         }
-        return load(dir, c);
+        return load(dir, c, options);
+    }
+
+    /** Loads the weights of {@code dir} under an explicit configuration, on the default device and precision. */
+    public static BeaconTransformer load(Path dir, BeaconConfig config) {
+        return load(dir, config, RuntimeOptions.DEFAULT);
     }
 
     /** Loads the weights of {@code dir} under an explicit configuration. */
-    public static BeaconTransformer load(Path dir, BeaconConfig config) {
-        return new BeaconTransformer(config, dir, true);
+    public static BeaconTransformer load(Path dir, BeaconConfig config, RuntimeOptions options) {
+        return new BeaconTransformer(config, dir, true, options);
     }
 
     /**
@@ -108,10 +155,15 @@ public final class BeaconTransformer implements AutoCloseable {
      * LLM's full KV cache), read in chunks of {@code chunk} tokens so activations stay bounded.
      */
     public static BeaconTransformer loadFullKv(Path dir, int chunk) {
+        return loadFullKv(dir, chunk, RuntimeOptions.DEFAULT);
+    }
+
+    /** {@link #loadFullKv(Path, int)} with {@code options} (device, precision). */
+    public static BeaconTransformer loadFullKv(Path dir, int chunk, RuntimeOptions options) {
         ModelConfig base = ModelConfig.load(dir);
         BeaconConfig c = new BeaconConfig(base, chunk, chunk, List.of(1), "step-random", 0, Set.of(),
                 BeaconConfig.DEFAULT_RATIO_SEED);
-        return new BeaconTransformer(c, dir, false);
+        return new BeaconTransformer(c, dir, false, options);
     }
 
     /** Whether this model compresses (beacon) or keeps the full KV cache. */
@@ -138,7 +190,7 @@ public final class BeaconTransformer implements AutoCloseable {
     public void reset() {
         ensureOpen();
         state.close();
-        state = new State(config.layers(), config.ratioSeed());
+        state = new BeaconState(config.layers(), config.ratioSeed());
     }
 
     /**
@@ -305,14 +357,20 @@ public final class BeaconTransformer implements AutoCloseable {
         return snapshot == null ? -1 : snapshot.tokensRead;
     }
 
-    /** Bytes of float32 K/V for {@code entries} cached positions in every layer. */
+    /** Bytes of K/V (in the activation type) for {@code entries} cached positions in every layer. */
     public long kvBytes(long entries) {
-        return entries * config.layers() * 2L * config.kvHeads() * config.headDim() * Float.BYTES;
+        return entries * config.layers() * 2L * config.kvHeads() * config.headDim()
+                * model.dtype().getNumOfBytes();
+    }
+
+    /** The device and precision the model runs with. */
+    public RuntimePlan plan() {
+        return model.plan();
     }
 
     /** Native arrays currently alive in this model (weights, memory, snapshot): for leak checks. */
     int liveArrays() {
-        return ((ai.djl.ndarray.BaseNDManager) manager).getManagedArrays().size();
+        return ((ai.djl.ndarray.BaseNDManager) model.manager()).getManagedArrays().size();
     }
 
     /** Remembers the current memory; {@link #restoreSnapshot()} returns to it. */
@@ -320,10 +378,10 @@ public final class BeaconTransformer implements AutoCloseable {
         ensureOpen();
         // the working memory becomes the snapshot without copying its K/V (it is never modified in place); arrays it
         // still shares with the previous snapshot move over before that one is closed
-        State previous = snapshot;
+        BeaconState previous = snapshot;
         snapshot = state;
         if (previous != null) {
-            snapshot.adopt(previous.owner, manager);
+            snapshot.adopt(previous.owner, model.manager());
             previous.close();
         }
         state = snapshot.shallowCopy();
@@ -370,7 +428,7 @@ public final class BeaconTransformer implements AutoCloseable {
                 && saved.cursors().chosenRatio() > config.window()) {
             throw new StateException("memory state ratio " + saved.cursors().chosenRatio() + " exceeds the window");
         }
-        State s = State.fromSaved(saved, manager, config.stride());
+        BeaconState s = BeaconState.fromSaved(saved, model.manager(), config.stride(), model.dtype());
         state.close();
         state = s;
         snapshot();
@@ -380,7 +438,8 @@ public final class BeaconTransformer implements AutoCloseable {
         int t = ids.length;
         int mem = state.memorySize();
         int total = mem + t;
-        try (NDManager sub = manager.newSubManager()) {
+        NDManager root = model.manager();
+        try (NDManager sub = model.newScope()) {
             long[] tokenIdx = new long[t];
             int beacons = 0;
             for (int i = 0; i < t; i++) {
@@ -405,17 +464,19 @@ public final class BeaconTransformer implements AutoCloseable {
                 beaconRows = sub.create(rows);
                 gatherIdx = sub.create(gather);
             }
-            NDArray x = weights.embed.get(sub, new NDIndex("{}", sub.create(tokenIdx)));
+            NDArray x = model.embed(sub.create(tokenIdx));
             if (beacons > 0) {
-                NDArray be = weights.beaconEmbed.broadcast(new Shape(beacons, config.hidden()));
+                NDArray be = beaconEmbed.broadcast(new Shape(beacons, config.hidden()));
                 be.attach(sub);
                 x = x.concat(be, 0).get(gatherIdx);
             }
             NDArray[] cosSin = rope(sub, total);
             NDArray cos = cosSin[0];
             NDArray sin = cosSin[1];
-            NDArray cosQ = cos.get(new NDIndex(mem + ":"));
-            NDArray sinQ = sin.get(new NDIndex(mem + ":"));
+            NDIndex chunk = new NDIndex(mem + ":");
+            // [t, 1, D]: broadcast over the heads of the fused [t, heads, D] q/k layout
+            NDArray cosQ = cos.get(chunk).expandDims(1);
+            NDArray sinQ = sin.get(chunk).expandDims(1);
             NDArray[] newK = new NDArray[config.layers()];
             NDArray[] newV = new NDArray[config.layers()];
             NDArray[] rotated = new NDArray[config.layers()];
@@ -434,7 +495,7 @@ public final class BeaconTransformer implements AutoCloseable {
                     rotated[l] = kv[2];
                 }
             }
-            state.update(sub, newK, newV, rotated, fullWindow, config.sinkSize(), manager);
+            state.update(sub, newK, newV, rotated, fullWindow, config.sinkSize(), root);
             int[] rawPositions;
             if (allLogits) {
                 rawPositions = java.util.stream.IntStream.range(0, t).filter(i -> !isBeacon[i]).toArray();
@@ -447,8 +508,7 @@ public final class BeaconTransformer implements AutoCloseable {
             }
             long[] rp = Arrays.stream(rawPositions).asLongStream().toArray();
             NDArray sel = x.get(sub.create(rp));
-            NDArray logits = rmsNorm(sel, weights.finalNorm).matMul(weights.lmHeadT);
-            float[] flat = logits.toFloatArray();
+            float[] flat = model.lmHead(model.finalNorm(sel)).toFloatArray();
             float[][] out = new float[rawPositions.length][config.vocab()];
             for (int i = 0; i < out.length; i++) {
                 System.arraycopy(flat, i * config.vocab(), out[i], 0, config.vocab());
@@ -461,33 +521,35 @@ public final class BeaconTransformer implements AutoCloseable {
 
     private NDArray layer(NDManager scope, int l, NDArray x, NDArray beaconRows, NDArray gatherIdx, NDArray cos,
             NDArray sin, NDArray cosQ, NDArray sinQ, int t, int mem, NDArray[] kvOut) {
-        BeaconWeights.Layer w = weights.layers[l];
+        DecoderLayer layer = layers.get(l);
         int heads = config.heads();
         int kvHeads = config.kvHeads();
         int d = config.headDim();
-        boolean beacons = beaconRows != null;
-        NDArray h = rmsNorm(x, w.inNorm);
-        NDArray hb = beacons ? h.get(beaconRows) : null;
-        NDArray q = project(h, hb, gatherIdx, w.q, w.bq);
-        NDArray k = project(h, hb, gatherIdx, w.k, w.bk);
-        NDArray v = project(h, hb, gatherIdx, w.v, w.bv);
-        q = q.reshape(t, heads, d).transpose(1, 0, 2);
-        k = k.reshape(t, kvHeads, d).transpose(1, 0, 2);
-        v = v.reshape(t, kvHeads, d).transpose(1, 0, 2);
-        // Memory keys keep their positions until a window is compressed, so their rotated form is cached; only the
-        // chunk's keys are rotated here (elementwise, so bit-identical to rotating [memory; chunk] at once).
-        NDArray kr = state.withRotatedMemory(scope, l, applyRope(k, cosQ, sinQ), this::rotateMemory, cos, sin,
-                manager);
+        NDArray h = layer.inputNorm(x);
+        NDArray qkv = layer.qkv().apply(h);
+        if (beaconRows != null) {
+            // beacon positions use the beacon projections: computed for those rows only, then gathered in place
+            qkv = qkv.concat(beaconQkv[l].apply(h.get(beaconRows)), 0).get(gatherIdx);
+        }
+        NDList split = qkv.reshape(t, heads + 2L * kvHeads, d).split(new long[] {heads + kvHeads}, 1);
+        NDArray qk = split.get(0);
+        NDArray k = qk.get(new NDIndex().addAllDim().addSliceDim(heads, heads + kvHeads)).transpose(1, 0, 2);
+        NDArray v = split.get(1).transpose(1, 0, 2);
+        // one RoPE over the chunk's q and k heads; memory keys keep their positions until a window is compressed,
+        // so their rotated form is cached (elementwise, so equal to rotating [memory; chunk] at once)
+        NDList qkr = layer.rope(qk, cosQ, sinQ).split(new long[] {heads}, 1);
+        NDArray qr = qkr.get(0).transpose(1, 0, 2);
+        NDArray kr = state.withRotatedMemory(scope, l, qkr.get(1).transpose(1, 0, 2),
+                (keys, c, s) -> rotateMemory(layer, keys, c, s), cos, sin, model.manager());
         NDArray allV = state.withMemory(scope, l, v);
-        NDArray qr = applyRope(q, cosQ, sinQ);
         kvOut[0] = k;
         kvOut[1] = v;
         kvOut[2] = kr;
         NDArray att = attention(scope, qr, kr, allV, t, mem).reshape(heads, t, d).transpose(1, 0, 2)
                 .reshape(t, (long) heads * d);
-        x = x.add(w.o.apply(att));
+        x = layer.attentionOutput(x, att);
         if (t <= MLP_ROWS) {
-            return mlpBlock(w, x);
+            return layer.mlp(x);
         }
         // The MLP is row-wise; a window's rows at once make intermediates of ~100 MB, which glibc maps and unmaps
         // fresh on every call (page faults took half the memorising time), so it runs on row blocks.
@@ -496,20 +558,12 @@ public final class BeaconTransformer implements AutoCloseable {
             try (NDManager blockScope = scope.newSubManager()) {
                 NDArray rows = x.get(new NDIndex().addSliceDim(r0, Math.min(t, r0 + MLP_ROWS)));
                 rows.attach(blockScope);
-                NDArray out = mlpBlock(w, rows);
+                NDArray out = layer.mlp(rows);
                 out.attach(scope);
                 parts.add(out);
             }
         }
         return NDArrays.concat(parts, 0);
-    }
-
-    /** {@code x + down(silu(gate(y)) * up(y))} with {@code y = postNorm(x)}. */
-    private NDArray mlpBlock(BeaconWeights.Layer w, NDArray x) {
-        NDArray h2 = rmsNorm(x, w.postNorm);
-        NDArray g = w.gate.apply(h2);
-        NDArray mlp = g.mul(Activation.sigmoid(g)).mul(w.up.apply(h2));
-        return x.add(w.down.apply(mlp));
     }
 
     /**
@@ -534,11 +588,13 @@ public final class BeaconTransformer implements AutoCloseable {
      * score matrix stays bounded; a block of rows {@code [t0, t1)} only multiplies the {@code mem + t1} keys some row
      * of it can see, and masks just the square where the block meets its own keys, which saves the masked half of
      * the chunk-by-chunk scores and a pass over the whole score matrix. The score scale is applied to {@code q}
-     * (exact when it is a power of two, as for head dims 16, 64 and 256).
+     * (exact when it is a power of two, as for head dims 16, 64 and 256). Scores and softmax run in float32 whatever
+     * the activation type, as in {@link dev.memorag.memory.lm.Ops#attention}.
      */
     private NDArray attention(NDManager scope, NDArray q, NDArray k, NDArray v, int t, int mem) {
         int kvHeads = config.kvHeads();
         int d = config.headDim();
+        DataType dt = q.getDataType();
         NDArray q4 = q.mul(scale).reshape(kvHeads, group, t, d);
         int block = (int) Math.max(1, Math.min(t, scoreBlock / ((long) config.heads() * (mem + t))));
         NDList parts = new NDList();
@@ -556,6 +612,9 @@ public final class BeaconTransformer implements AutoCloseable {
                 vb.attach(blockScope);
                 NDArray scores = qb.reshape(kvHeads, (long) group * tb, d).batchMatMul(kb.transpose(0, 2, 1))
                         .reshape(kvHeads, group, tb, keys);
+                if (dt != DataType.FLOAT32) {
+                    scores = scores.toType(DataType.FLOAT32, false);
+                }
                 if (tb > 1) {
                     if (square == null || square.getShape().get(0) != tb) {
                         square = causalSquare(scope, tb);
@@ -563,7 +622,11 @@ public final class BeaconTransformer implements AutoCloseable {
                     NDIndex own = new NDIndex().addAllDim(3).addSliceDim(mem + t0, keys);
                     scores.set(own, scores.get(own).add(square));
                 }
-                NDArray out = scores.softmax(-1).reshape(kvHeads, (long) group * tb, keys).batchMatMul(vb)
+                NDArray probs = scores.softmax(-1);
+                if (dt != DataType.FLOAT32) {
+                    probs = probs.toType(dt, false);
+                }
+                NDArray out = probs.reshape(kvHeads, (long) group * tb, keys).batchMatMul(vb)
                         .reshape(kvHeads, group, tb, d);
                 out.attach(scope);
                 parts.add(out);
@@ -581,20 +644,6 @@ public final class BeaconTransformer implements AutoCloseable {
         return scope.create(m, new Shape(n, n));
     }
 
-    private static NDArray project(NDArray h, NDArray hb, NDArray gatherIdx, BeaconWeights.Linear base,
-            BeaconWeights.Linear beacon) {
-        NDArray y = base.apply(h);
-        if (hb == null || beacon == null) {
-            return y;
-        }
-        return y.concat(beacon.apply(hb), 0).get(gatherIdx);
-    }
-
-    private NDArray rmsNorm(NDArray x, NDArray weight) {
-        NDArray var = x.square().mean(new int[] {-1}, true);
-        return x.div(var.add((float) config.base().rmsNormEps()).sqrt()).mul(weight);
-    }
-
     /**
      * RoPE tables {cos, sin} {@code [n, d]} for positions {@code 0..n-1}, as views of tables kept across steps:
      * generation asks for one position more each token, and rebuilding the whole table then cost ~130k
@@ -608,50 +657,31 @@ public final class BeaconTransformer implements AutoCloseable {
                 ropeCos.close();
                 ropeSin.close();
             }
-            NDArray[] tables = ropeTables(length);
-            ropeCos = tables[0];
-            ropeSin = tables[1];
+            long[] positions = new long[length];
+            for (int p = 0; p < length; p++) {
+                positions[p] = p;
+            }
+            try (NDManager tmp = model.newScope()) {
+                NDArray[] tables = model.rope(tmp.create(positions));
+                ropeCos = tables[0];
+                ropeSin = tables[1];
+                ropeCos.attach(model.manager());
+                ropeSin.attach(model.manager());
+            }
         }
         NDIndex first = new NDIndex().addSliceDim(0, n);
         return new NDArray[] {ropeCos.get(sub, first), ropeSin.get(sub, first)};
     }
 
-    private NDArray[] ropeTables(int n) {
-        int half = invFreq.length;
-        int d = config.headDim();
-        float[] cos = new float[n * d];
-        float[] sin = new float[n * d];
-        for (int p = 0; p < n; p++) {
-            for (int i = 0; i < half; i++) {
-                float f = (float) p * invFreq[i];
-                float c = (float) Math.cos(f) * ropeScale;
-                float s = (float) Math.sin(f) * ropeScale;
-                cos[p * d + i] = c;
-                cos[p * d + i + half] = c;
-                sin[p * d + i] = s;
-                sin[p * d + i + half] = s;
-            }
-        }
-        return new NDArray[] {manager.create(cos, new Shape(n, d)), manager.create(sin, new Shape(n, d))};
-    }
-
     /** RoPE at positions {@code 0..n-1} for memory keys {@code [kvHeads, n, d]}. */
     @FunctionalInterface
-    private interface MemoryRotation {
+    interface MemoryRotation {
         NDArray rotate(NDArray keys, NDArray cos, NDArray sin);
     }
 
-    private NDArray rotateMemory(NDArray keys, NDArray cos, NDArray sin) {
+    private static NDArray rotateMemory(DecoderLayer layer, NDArray keys, NDArray cos, NDArray sin) {
         NDIndex first = new NDIndex().addSliceDim(0, keys.getShape().get(1));
-        return applyRope(keys, cos.get(first), sin.get(first));
-    }
-
-    private NDArray applyRope(NDArray x, NDArray cos, NDArray sin) {
-        int half = config.headDim() / 2;
-        NDArray x1 = x.get(new NDIndex("..., :" + half));
-        NDArray x2 = x.get(new NDIndex("..., " + half + ":"));
-        NDArray rotated = x2.neg().concat(x1, -1);
-        return x.mul(cos).add(rotated.mul(sin));
+        return layer.rope(keys, cos.get(first), sin.get(first));
     }
 
     private void ensureOpen() {
@@ -668,323 +698,7 @@ public final class BeaconTransformer implements AutoCloseable {
             if (snapshot != null) {
                 snapshot.close();
             }
-            manager.close();
-        }
-    }
-
-    /**
-     * The beacon machinery's mutable state (MemoRAG's {@code Memory} attributes). Arrays flagged as owned are closed
-     * when replaced; shared arrays belong to the snapshot.
-     */
-    private static final class State {
-        final NDArray[] sinkK;
-        final NDArray[] sinkV;
-        final NDArray[] beaconK;
-        final NDArray[] beaconV;
-        final NDArray[] rawK;
-        final NDArray[] rawV;
-        /** Per layer, RoPE applied to {@code [sink; beacon; raw]} keys at positions 0..; null until computed. */
-        final NDArray[] rotatedK;
-        NDManager owner;
-        long startIdx;
-        long endIdx;
-        long stepIdx;
-        int remainder;
-        int chosenRatio;
-        boolean fullWindow = true;
-        boolean[] windowBeaconFlags = new boolean[0];
-        int[] openIds = new int[0];
-        long tokensRead;
-        long rng;
-        int sequenceIdx;
-
-        State(int layers, long seed) {
-            sinkK = new NDArray[layers];
-            sinkV = new NDArray[layers];
-            beaconK = new NDArray[layers];
-            beaconV = new NDArray[layers];
-            rawK = new NDArray[layers];
-            rawV = new NDArray[layers];
-            rotatedK = new NDArray[layers];
-            rng = seed;
-        }
-
-        int len(NDArray a) {
-            return a == null ? 0 : (int) a.getShape().get(1);
-        }
-
-        int memorySize() {
-            return len(sinkK[0]) + len(beaconK[0]) + len(rawK[0]);
-        }
-
-        /** Values {@code [sink; beacon; raw; current]} along the sequence axis, as a temporary of {@code sub}. */
-        NDArray withMemory(NDManager sub, int l, NDArray current) {
-            NDList parts = present(sinkV[l], beaconV[l], rawV[l]);
-            if (parts.isEmpty()) {
-                return current;
-            }
-            parts.add(current);
-            return temp(NDArrays.concat(parts, 1), sub);
-        }
-
-        /**
-         * Rotated keys {@code [memory; current]}, where {@code current} is already rotated; computes and keeps the
-         * memory's rotated keys first when they are missing (after a window was compressed or a state loaded).
-         */
-        NDArray withRotatedMemory(NDManager sub, int l, NDArray current, MemoryRotation rotation, NDArray cos,
-                NDArray sin, NDManager root) {
-            if (rotatedK[l] == null) {
-                NDList parts = present(sinkK[l], beaconK[l], rawK[l]);
-                if (parts.isEmpty()) {
-                    return current;
-                }
-                // in the step's scope, so the rotation's temporaries never land in a state's manager
-                NDArray keys = temp(parts.size() == 1 ? parts.get(0).duplicate() : NDArrays.concat(parts, 1), sub);
-                rotatedK[l] = replace(null, rotation.rotate(keys, cos, sin), owner(root));
-            }
-            return temp(rotatedK[l].concat(current, 1), sub);
-        }
-
-        /** The non-null sections, in order. */
-        private static NDList present(NDArray... sections) {
-            NDList parts = new NDList();
-            for (NDArray a : sections) {
-                if (a != null) {
-                    parts.add(a);
-                }
-            }
-            return parts;
-        }
-
-        private static NDArray cat(NDManager sub, NDArray a, NDArray b) {
-            if (a == null) {
-                return b;
-            }
-            return b == null ? a : temp(a.concat(b, 1), sub);
-        }
-
-        /** Results of ops on owned arrays land in the owner's manager; move temporaries to the step's manager. */
-        private static NDArray temp(NDArray a, NDManager sub) {
-            a.attach(sub);
-            return a;
-        }
-
-        NDManager owner(NDManager root) {
-            if (owner == null) {
-                owner = root.newSubManager();
-            }
-            return owner;
-        }
-
-        /** Moves {@code neu} into the owner manager and closes {@code old} when this state owns it. */
-        private NDArray replace(NDArray old, NDArray neu, NDManager own) {
-            if (neu != null) {
-                neu.attach(own);
-            }
-            if (old != null && old != neu && old.getManager() == own) {
-                old.close();
-            }
-            return neu;
-        }
-
-        void update(NDManager sub, NDArray[] k, NDArray[] v, NDArray[] rotated, boolean full, int sinkSize,
-                NDManager root) {
-            NDManager own = owner(root);
-            for (int l = 0; l < k.length; l++) {
-                boolean sinkChanges = beaconK[l] == null && sinkSize > 0;
-                // Appending raw entries keeps every position, so [memory; chunk] rotated is the new cache; a new
-                // sink or a compressed window moves entries, and the cache is rebuilt at the next step.
-                rotatedK[l] = replace(rotatedK[l], !full && !sinkChanges ? rotated[l] : null, own);
-                if (sinkChanges) {
-                    long n = Math.min(sinkSize, k[l].getShape().get(1));
-                    sinkK[l] = replace(sinkK[l], temp(k[l].get(new NDIndex(":, :" + n)), sub), own);
-                    sinkV[l] = replace(sinkV[l], temp(v[l].get(new NDIndex(":, :" + n)), sub), own);
-                }
-                if (!full) {
-                    rawK[l] = replace(rawK[l], cat(sub, rawK[l], k[l]), own);
-                    rawV[l] = replace(rawV[l], cat(sub, rawV[l], v[l]), own);
-                } else {
-                    NDArray allK = cat(sub, rawK[l], k[l]);
-                    NDArray allV = cat(sub, rawV[l], v[l]);
-                    long[] idx = new long[windowBeaconFlags.length];
-                    int n = 0;
-                    for (int i = 0; i < windowBeaconFlags.length; i++) {
-                        if (windowBeaconFlags[i]) {
-                            idx[n++] = i;
-                        }
-                    }
-                    if (n > 0) {
-                        NDArray sel = sub.create(Arrays.copyOf(idx, n));
-                        NDArray bk = temp(allK.get(new NDIndex(":, {}", sel)), sub);
-                        NDArray bv = temp(allV.get(new NDIndex(":, {}", sel)), sub);
-                        beaconK[l] = replace(beaconK[l], cat(sub, beaconK[l], bk), own);
-                        beaconV[l] = replace(beaconV[l], cat(sub, beaconV[l], bv), own);
-                    }
-                    rawK[l] = replace(rawK[l], null, own);
-                    rawV[l] = replace(rawV[l], null, own);
-                }
-            }
-        }
-
-        int chooseRatio(BeaconConfig c, long sequenceLength) {
-            List<Integer> ratios = c.ratios();
-            if (ratios.size() == 1) {
-                return ratios.get(0);
-            }
-            List<Integer> valid = new ArrayList<>();
-            for (int r : ratios) {
-                if (c.stride() >= r && c.stride() % r == 0) {
-                    valid.add(r);
-                }
-            }
-            if (valid.isEmpty()) {
-                throw new InvalidInputException("no beacon_ratio among " + ratios + " divides beacon_stride "
-                        + c.stride());
-            }
-            String mix = c.ratioMix();
-            if (mix.equals("step-random")) {
-                return valid.get(nextInt(valid.size()));
-            }
-            if (mix.equals("sequence")) {
-                return valid.get(sequenceIdx++ % valid.size());
-            }
-            if (chosenRatio > 0 && stepIdx > 0) {
-                // instance-random and adapt-N choose once per memory
-                return chosenRatio;
-            }
-            if (mix.equals("instance-random")) {
-                return valid.get(nextInt(valid.size()));
-            }
-            long future = Long.parseLong(mix.substring("adapt-".length()));
-            long needed = sequenceLength + future;
-            int best = -1;
-            long bestLen = Long.MAX_VALUE;
-            for (int r : valid) {
-                long max = (long) (c.maxPositions() - c.window()) * r + c.window();
-                if (max >= needed && max < bestLen) {
-                    best = r;
-                    bestLen = max;
-                }
-            }
-            return best > 0 ? best : valid.stream().max(Integer::compare).orElseThrow();
-        }
-
-        /** SplitMix64: a seeded source whose whole state is one long, so it can be saved with the memory. */
-        private int nextInt(int bound) {
-            rng += 0x9E3779B97F4A7C15L;
-            long z = rng;
-            z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-            z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-            z = z ^ (z >>> 31);
-            return (int) Math.floorMod(z, (long) bound);
-        }
-
-        /** A working copy: same cursors, sharing (not owning) this state's arrays. */
-        State shallowCopy() {
-            State s = new State(sinkK.length, rng);
-            s.startIdx = startIdx;
-            s.endIdx = endIdx;
-            s.stepIdx = stepIdx;
-            s.remainder = remainder;
-            s.chosenRatio = chosenRatio;
-            s.fullWindow = fullWindow;
-            s.windowBeaconFlags = windowBeaconFlags.clone();
-            s.openIds = openIds.clone();
-            s.tokensRead = tokensRead;
-            s.sequenceIdx = sequenceIdx;
-            System.arraycopy(sinkK, 0, s.sinkK, 0, sinkK.length);
-            System.arraycopy(sinkV, 0, s.sinkV, 0, sinkV.length);
-            System.arraycopy(beaconK, 0, s.beaconK, 0, beaconK.length);
-            System.arraycopy(beaconV, 0, s.beaconV, 0, beaconV.length);
-            System.arraycopy(rawK, 0, s.rawK, 0, rawK.length);
-            System.arraycopy(rawV, 0, s.rawV, 0, rawV.length);
-            System.arraycopy(rotatedK, 0, s.rotatedK, 0, rotatedK.length);
-            return s;
-        }
-
-        MemoryState export(BeaconConfig c, ModelFingerprint fp) {
-            List<LayerKv> layers = new ArrayList<>();
-            for (int l = 0; l < sinkK.length; l++) {
-                layers.add(new LayerKv(kv(sinkK[l], c), kv(sinkV[l], c), kv(beaconK[l], c), kv(beaconV[l], c),
-                        kv(rawK[l], c), kv(rawV[l], c)));
-            }
-            int[] flags = new int[windowBeaconFlags.length];
-            for (int i = 0; i < flags.length; i++) {
-                flags[i] = windowBeaconFlags[i] ? 1 : 0;
-            }
-            return new MemoryState(fp, new Cursors(startIdx, endIdx, stepIdx, remainder, chosenRatio, fullWindow,
-                    flags, openIds, tokensRead, rng), layers);
-        }
-
-        private static KvTensor kv(NDArray a, BeaconConfig c) {
-            if (a == null) {
-                return KvTensor.empty(c.kvHeads(), c.headDim());
-            }
-            return new KvTensor(c.kvHeads(), (int) a.getShape().get(1), c.headDim(), a.toFloatArray());
-        }
-
-        static State fromSaved(MemoryState m, NDManager root, int stride) {
-            Cursors cur = m.cursors();
-            State s = new State(m.layers().size(), cur.rngState());
-            s.startIdx = cur.startIdx();
-            s.endIdx = cur.endIdx();
-            s.stepIdx = cur.stepIdx();
-            s.remainder = cur.interleaveRemainder();
-            s.chosenRatio = cur.chosenRatio();
-            s.fullWindow = cur.fullWindow();
-            s.windowBeaconFlags = new boolean[cur.openWindowBeaconIndices().length];
-            for (int i = 0; i < s.windowBeaconFlags.length; i++) {
-                s.windowBeaconFlags[i] = cur.openWindowBeaconIndices()[i] == 1;
-            }
-            s.openIds = cur.openWindowIds();
-            s.tokensRead = cur.tokensRead();
-            // the "sequence" mix mode advances once per window started: the completed ones plus an open one
-            s.sequenceIdx = (int) (s.startIdx / stride) + (s.fullWindow ? 0 : 1);
-            int raw = m.layers().isEmpty() ? 0 : m.layers().get(0).rawKey().length();
-            if (!s.fullWindow && s.windowBeaconFlags.length > 0 && raw != s.windowBeaconFlags.length) {
-                throw new StateException("memory state: open window has " + s.windowBeaconFlags.length
-                        + " beacon flags but " + raw + " raw entries");
-            }
-            NDManager own = s.owner(root);
-            for (int l = 0; l < m.layers().size(); l++) {
-                LayerKv kv = m.layers().get(l);
-                s.sinkK[l] = nd(kv.sinkKey(), own);
-                s.sinkV[l] = nd(kv.sinkValue(), own);
-                s.beaconK[l] = nd(kv.beaconKey(), own);
-                s.beaconV[l] = nd(kv.beaconValue(), own);
-                s.rawK[l] = nd(kv.rawKey(), own);
-                s.rawV[l] = nd(kv.rawValue(), own);
-            }
-            return s;
-        }
-
-        private static NDArray nd(KvTensor t, NDManager own) {
-            if (t.length() == 0) {
-                return null;
-            }
-            return own.create(t.data(), new Shape(t.heads(), t.length(), t.headDim()));
-        }
-
-        /** Takes over the arrays this state references that {@code other} owns. */
-        void adopt(NDManager other, NDManager root) {
-            if (other == null) {
-                return;
-            }
-            NDManager own = owner(root);
-            for (NDArray[] slot : new NDArray[][] {sinkK, sinkV, beaconK, beaconV, rawK, rawV, rotatedK}) {
-                for (NDArray a : slot) {
-                    if (a != null && a.getManager() == other) {
-                        a.attach(own);
-                    }
-                }
-            }
-        }
-
-        void close() {
-            if (owner != null) {
-                owner.close();
-                owner = null;
-            }
+            model.close();
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.memorag.memory.beacon;
 
+import dev.memorag.memory.lm.RuntimeOptions;
 import dev.memorag.memory.state.StorageType;
 import dev.memorag.memory.text.TextTokenizer;
 import java.nio.file.Path;
@@ -20,7 +21,13 @@ public final class FullKvMemoryModel extends TransformerMemoryModel {
 
     /** Loads a plain decoder checkpoint directory (qwen2, mistral, llama). */
     public static FullKvMemoryModel load(Path dir, long maxContextTokens, StorageType storage) {
-        BeaconTransformer lm = BeaconTransformer.loadFullKv(dir, DEFAULT_CHUNK);
+        return load(dir, maxContextTokens, storage, RuntimeOptions.DEFAULT);
+    }
+
+    /** {@link #load(Path, long, StorageType)} on the device and precision of {@code options}. */
+    public static FullKvMemoryModel load(Path dir, long maxContextTokens, StorageType storage,
+            RuntimeOptions options) {
+        BeaconTransformer lm = BeaconTransformer.loadFullKv(dir, DEFAULT_CHUNK, options);
         try {
             long limit = maxContextTokens > 0 ? Math.min(maxContextTokens, lm.config().maxPositions())
                     : lm.config().maxPositions();

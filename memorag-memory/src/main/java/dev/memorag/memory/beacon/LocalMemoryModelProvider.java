@@ -2,6 +2,7 @@ package dev.memorag.memory.beacon;
 
 import dev.memorag.error.InvalidInputException;
 import dev.memorag.api.MemoryModel;
+import dev.memorag.memory.lm.RuntimeOptions;
 import dev.memorag.memory.state.StorageType;
 import dev.memorag.spi.MemoryModelProvider;
 import dev.memorag.spi.ProviderOptions;
@@ -12,7 +13,8 @@ import java.nio.file.Path;
 /**
  * Creates memory models from local checkpoint directories: a beacon model when {@code config.json} has
  * {@code beacon_*} keys ({@link BeaconMemoryModel}), otherwise a full-KV long-context memory
- * ({@link FullKvMemoryModel}). Options: {@value ProviderOptions#BEACON_RATIO}, {@code max_tokens} (limit on the
+ * ({@link FullKvMemoryModel}). Options: {@code device} and {@code dtype} (see {@link RuntimeOptions#of(String,
+ * String)}), {@value ProviderOptions#BEACON_RATIO}, {@code max_tokens} (limit on the
  * memorised text, model tokens), {@code state_dtype} ({@code float32} or {@code float16} storage of saved states).
  *
  * <p>Thread-safety: stateless.
@@ -47,8 +49,8 @@ public final class LocalMemoryModelProvider implements MemoryModelProvider {
         if (BeaconConfig.isBeaconModel(dir)) {
             Integer ratio = options.get(ProviderOptions.BEACON_RATIO).isPresent()
                     ? options.intValue(ProviderOptions.BEACON_RATIO, 4) : null;
-            return BeaconMemoryModel.load(dir, ratio, max, st);
+            return BeaconMemoryModel.load(dir, ratio, max, st, RuntimeOptions.of(options));
         }
-        return FullKvMemoryModel.load(dir, max, st);
+        return FullKvMemoryModel.load(dir, max, st, RuntimeOptions.of(options));
     }
 }

@@ -51,11 +51,11 @@ public final class DecoderLayer {
         Shape s = hidden.getShape();
         int heads = config.numHeads();
         int kvHeads = config.numKvHeads();
-        NDArray x = Ops.rmsNorm(hidden, weights.inputNorm(), constants.rmsNormEps());
+        NDArray x = inputNorm(hidden);
         // [B, T, heads + 2 kvHeads, D]: the q, k and v heads side by side, as the fused product lays them out.
         NDList qkv = weights.qkv().apply(x).reshape(s.get(0), s.get(1), heads + 2L * kvHeads, config.headDim())
                 .split(new long[] {heads + kvHeads}, 2);
-        NDList qk = Ops.applyRope(qkv.get(0), cos, sin, constants.rotateHalf()).split(new long[] {heads}, 2);
+        NDList qk = rope(qkv.get(0), cos, sin).split(new long[] {heads}, 2);
         NDArray q = qk.get(0).transpose(0, 2, 1, 3);
         NDArray k = qk.get(1).transpose(0, 2, 1, 3);
         NDArray v = qkv.get(1).transpose(0, 2, 1, 3);
@@ -65,9 +65,34 @@ public final class DecoderLayer {
             v = kv[1];
         }
         NDArray attended = Ops.attention(q, k, v, mask, config.groups(), constants.sqrtHeadDim());
-        NDArray h = hidden.add(weights.o().apply(attended));
+        return mlp(attentionOutput(hidden, attended));
+    }
+
+    /** The input RMSNorm. */
+    public NDArray inputNorm(NDArray hidden) {
+        return Ops.rmsNorm(hidden, weights.inputNorm(), constants.rmsNormEps());
+    }
+
+    /** The fused q/k/v projection ({@code [(heads + 2 kvHeads) * headDim, hidden]}). */
+    public Projection qkv() {
+        return weights.qkv();
+    }
+
+    /** RoPE with this model's rotate-half matrix; {@code cos} and {@code sin} must broadcast against {@code x}. */
+    public NDArray rope(NDArray x, NDArray cos, NDArray sin) {
+        return Ops.applyRope(x, cos, sin, constants.rotateHalf());
+    }
+
+    /** {@code hidden + o(attended)}, attended being {@code [..., heads * headDim]}. */
+    public NDArray attentionOutput(NDArray hidden, NDArray attended) {
+        return hidden.add(weights.o().apply(attended));
+    }
+
+    /** {@code h + down(silu(gate(y)) * up(y))} with {@code y = postAttentionNorm(h)}; row-wise. */
+    public NDArray mlp(NDArray h) {
         NDArray y = Ops.rmsNorm(h, weights.postAttentionNorm(), constants.rmsNormEps());
-        NDList gateUp = weights.gateUp().apply(y).split(2, 2);
+        NDArray gu = weights.gateUp().apply(y);
+        NDList gateUp = gu.split(2, gu.getShape().dimension() - 1);
         NDArray gate = gateUp.get(0);
         // silu(g) = g * sigmoid(g); DJL's swish adds a multiply by beta, an op more per layer.
         NDArray act = gate.mul(Activation.sigmoid(gate)).mul(gateUp.get(1));

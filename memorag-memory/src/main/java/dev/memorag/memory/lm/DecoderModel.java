@@ -1,13 +1,17 @@
 package dev.memorag.memory.lm;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.memorag.error.ModelException;
 import dev.memorag.error.StateException;
+import dev.memorag.memory.lm.quant.Int8Kernels;
+import dev.memorag.memory.lm.quant.Int8Matrix;
 import dev.memorag.safetensors.SafetensorsReader;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -29,8 +33,11 @@ public final class DecoderModel implements AutoCloseable {
     private final ModelConfig config;
     private final NDManager manager;
     private final DataType dtype;
+    private final RuntimePlan plan;
+    /** The embedding table {@code [vocab, hidden]}, or null when it is int8 ({@link #embedInt8}). */
     private final NDArray embedTokens;
-    private final NDArray lmHead;
+    private final Int8Matrix embedInt8;
+    private final Projection lmHead;
     private final NDArray finalNorm;
     private final NDArray invFreq;
     private final float attentionScaling;
@@ -39,12 +46,15 @@ public final class DecoderModel implements AutoCloseable {
     private final Path directory;
     private volatile boolean closed;
 
-    private DecoderModel(ModelConfig config, NDManager manager, DataType dtype, NDArray embedTokens, NDArray lmHead,
-            NDArray finalNorm, List<DecoderLayer> layers, LayerConstants constants, Path directory) {
+    private DecoderModel(ModelConfig config, NDManager manager, RuntimePlan plan, NDArray embedTokens,
+            Int8Matrix embedInt8, Projection lmHead, NDArray finalNorm, List<DecoderLayer> layers,
+            LayerConstants constants, Path directory) {
         this.config = config;
         this.manager = manager;
-        this.dtype = dtype;
+        this.plan = plan;
+        this.dtype = plan.activationType();
         this.embedTokens = embedTokens;
+        this.embedInt8 = embedInt8;
         this.lmHead = lmHead;
         this.finalNorm = finalNorm;
         this.layers = Collections.unmodifiableList(layers);
@@ -54,71 +64,89 @@ public final class DecoderModel implements AutoCloseable {
         this.attentionScaling = config.ropeScaling().attentionScaling();
     }
 
+    /** Tokens of KV cache a plain decoder is budgeted for before loading (see {@link MemoryBudget}). */
+    static final int BUDGET_CONTEXT = 8192;
+
     /** Loads {@code dir} (config.json + safetensors) with {@code options}. */
     public static DecoderModel load(Path dir, RuntimeOptions options) {
-        return load(dir, ModelConfig.load(dir), options, (w, m) -> { });
+        ModelConfig config = ModelConfig.load(dir);
+        return load(dir, config, options, new Workload(0, Math.min(config.maxPositions(), BUDGET_CONTEXT),
+                options.prefillChunk()), (w, m) -> { });
+    }
+
+    /**
+     * What the model will be asked to hold, for the memory check before loading. Thread-safety: immutable.
+     *
+     * @param extraProjectionParams weights the {@link ExtraWeights} hook loads as projections (beacon q/k/v)
+     * @param kvEntries cached positions per layer to budget for
+     * @param chunk tokens per forward
+     */
+    public record Workload(long extraProjectionParams, long kvEntries, int chunk) {
     }
 
     /**
      * Loads the base decoder weights of {@code config} from {@code dir}; {@code extra} may load more tensors (beacon
      * weights) with the same loader before the reader closes.
      */
-    public static DecoderModel load(Path dir, ModelConfig config, RuntimeOptions options, ExtraWeights extra) {
-        Device device = chooseDevice(options.device());
-        DataType dtype = options.precision() == null
-                ? (device.isGpu() ? DataType.FLOAT16 : DataType.FLOAT32)
-                : (options.precision() == RuntimeOptions.Precision.FLOAT16 ? DataType.FLOAT16 : DataType.FLOAT32);
-        NDManager manager = NDManager.newBaseManager(device, "PyTorch");
+    public static DecoderModel load(Path dir, ModelConfig config, RuntimeOptions options, Workload workload,
+            ExtraWeights extra) {
+        RuntimePlan plan = RuntimePlan.of(options);
+        MemoryBudget.ensureFits(dir.toString(), config, plan, workload.extraProjectionParams(),
+                workload.kvEntries(), workload.chunk());
+        DataType dtype = plan.activationType();
+        NDManager manager = NDManager.newBaseManager(plan.device(), "PyTorch");
         long t0 = System.nanoTime();
         try (SafetensorsReader reader = SafetensorsReader.open(dir)) {
-            WeightLoader w = new WeightLoader(reader, manager, dtype, dir.toString());
+            WeightLoader w = new WeightLoader(reader, manager, dtype, dir.toString()).int8(plan.int8());
             int h = config.hiddenSize();
             int qd = config.numHeads() * config.headDim();
             int kvd = config.numKvHeads() * config.headDim();
             int im = config.intermediateSize();
-            NDArray embed = w.load("model.embed_tokens.weight", config.vocabSize(), h);
+            String embedName = "model.embed_tokens.weight";
+            NDArray embed = null;
+            Int8Matrix embed8 = null;
+            if (plan.int8()) {
+                embed8 = w.quantize(new String[] {embedName}, new long[] {config.vocabSize()}, h);
+            } else {
+                embed = w.load(embedName, config.vocabSize(), h);
+            }
             LayerConstants constants = new LayerConstants(Ops.scalar(manager, (float) config.rmsNormEps()),
                     Ops.scalar(manager, (float) Math.sqrt(config.headDim())),
                     Ops.rotateHalfMatrix(manager, config.headDim(), dtype));
             List<DecoderLayer> layers = new ArrayList<>();
             for (int i = 0; i < config.numLayers(); i++) {
                 String p = "model.layers." + i + ".";
-                NDArray qkvBias = config.qkvBias() ? concat(w.load(p + "self_attn.q_proj.bias", qd),
-                        w.load(p + "self_attn.k_proj.bias", kvd), w.load(p + "self_attn.v_proj.bias", kvd)) : null;
+                String[] qkv = {p + "self_attn.q_proj.weight", p + "self_attn.k_proj.weight",
+                        p + "self_attn.v_proj.weight"};
+                String[] qkvBias = config.qkvBias() ? new String[] {p + "self_attn.q_proj.bias",
+                        p + "self_attn.k_proj.bias", p + "self_attn.v_proj.bias"} : null;
                 LayerWeights lw = new LayerWeights(
                         w.load(p + "input_layernorm.weight", h),
-                        new Projection(concat(w.load(p + "self_attn.q_proj.weight", qd, h),
-                                w.load(p + "self_attn.k_proj.weight", kvd, h),
-                                w.load(p + "self_attn.v_proj.weight", kvd, h)), qkvBias),
-                        new Projection(w.load(p + "self_attn.o_proj.weight", h, qd), null),
+                        w.projection(qkv, new long[] {qd, kvd, kvd}, h, qkvBias),
+                        w.projection(new String[] {p + "self_attn.o_proj.weight"}, new long[] {h}, qd, null),
                         w.load(p + "post_attention_layernorm.weight", h),
-                        new Projection(concat(w.load(p + "mlp.gate_proj.weight", im, h),
-                                w.load(p + "mlp.up_proj.weight", im, h)), null),
-                        new Projection(w.load(p + "mlp.down_proj.weight", h, im), null));
+                        w.projection(new String[] {p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight"},
+                                new long[] {im, im}, h, null),
+                        w.projection(new String[] {p + "mlp.down_proj.weight"}, new long[] {h}, im, null));
                 layers.add(new DecoderLayer(i, config, lw, constants));
             }
             NDArray norm = w.load("model.norm.weight", h);
-            NDArray head = config.tieWordEmbeddings() ? embed : w.load("lm_head.weight", config.vocabSize(), h);
-            DecoderModel model = new DecoderModel(config, manager, dtype, embed, head, norm, layers, constants, dir);
+            Projection head;
+            if (!config.tieWordEmbeddings()) {
+                head = w.projection(new String[] {"lm_head.weight"}, new long[] {config.vocabSize()}, h, null);
+            } else {
+                head = plan.int8() ? Projection.int8(embed8, null) : Projection.dense(embed, null);
+            }
+            DecoderModel model = new DecoderModel(config, manager, plan, embed, embed8, head, norm, layers,
+                    constants, dir);
             extra.load(w, model);
-            LOG.info("loaded {} from {} on {} as {} in {} ms", config, dir, device, dtype,
-                    (System.nanoTime() - t0) / 1_000_000);
+            LOG.info("loaded {} from {} as {} in {} ms (kernel {})", config, dir, plan,
+                    (System.nanoTime() - t0) / 1_000_000, plan.int8() ? Int8Kernels.kernelName() : "PyTorch");
             return model;
         } catch (RuntimeException e) {
             manager.close();
             throw e;
         }
-    }
-
-    /** Concatenates {@code parts} along dim 0 into a new array of the same manager; the parts are closed. */
-    private static NDArray concat(NDArray... parts) {
-        NDManager owner = parts[0].getManager();
-        NDArray fused = ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(parts), 0);
-        fused.attach(owner);
-        for (NDArray part : parts) {
-            part.close();
-        }
-        return fused;
     }
 
     /** Hook to load additional tensors with the model's loader; called once, on the loading thread. */
@@ -127,25 +155,13 @@ public final class DecoderModel implements AutoCloseable {
         void load(WeightLoader loader, DecoderModel model);
     }
 
-    static Device chooseDevice(RuntimeOptions.DeviceChoice choice) {
-        NativeThreading.configureBeforeEngineLoad();
-        int gpus = Engine.getEngine("PyTorch").getGpuCount();
-        switch (choice) {
-            case CPU:
-                return Device.cpu();
-            case GPU:
-                if (gpus == 0) {
-                    throw new ModelException("device GPU requested but the PyTorch engine sees no GPU (is a CUDA "
-                            + "flavour of pytorch-native on the class path?)");
-                }
-                return Device.gpu();
-            default:
-                return gpus > 0 ? Device.gpu() : Device.cpu();
-        }
-    }
-
     public ModelConfig config() {
         return config;
+    }
+
+    /** The decoder layers, in order. */
+    public List<DecoderLayer> layers() {
+        return layers;
     }
 
     /** The checkpoint directory. */
@@ -165,17 +181,18 @@ public final class DecoderModel implements AutoCloseable {
         return manager.newSubManager();
     }
 
+    /** Type of activations (float32 for int8 weights). */
     public DataType dtype() {
         return dtype;
     }
 
-    public Device device() {
-        return manager.getDevice();
+    /** The device and precision the model runs with. */
+    public RuntimePlan plan() {
+        return plan;
     }
 
-    /** The embedding table {@code [vocab, hidden]}. */
-    public NDArray embedTokens() {
-        return embedTokens;
+    public Device device() {
+        return manager.getDevice();
     }
 
     /** A new empty KV cache for {@code batch} rows. */
@@ -200,7 +217,18 @@ public final class DecoderModel implements AutoCloseable {
 
     /** Embedding lookup: {@code ids [B, T]} int64 to {@code [B, T, hidden]}. */
     public NDArray embed(NDArray ids) {
-        return Ops.embed(ids, embedTokens);
+        if (embedInt8 == null) {
+            return Ops.embed(ids, embedTokens);
+        }
+        // int8 table: dequantise just the looked-up rows
+        long[] flat = ids.toLongArray();
+        int h = config.hiddenSize();
+        ByteBuffer rows = ByteBuffer.allocateDirect(flat.length * h * Float.BYTES).order(ByteOrder.nativeOrder());
+        FloatBuffer f = rows.asFloatBuffer();
+        for (long id : flat) {
+            embedInt8.dequantize((int) id, (int) id + 1, f);
+        }
+        return ids.getManager().create(rows, ids.getShape().add(h), DataType.FLOAT32);
     }
 
     /** RoPE tables {cos, sin} {@code [B, T, D]} for {@code positionIds [B, T]}. */
@@ -215,7 +243,7 @@ public final class DecoderModel implements AutoCloseable {
 
     /** Logits {@code [..., vocab]} in float32. */
     public NDArray lmHead(NDArray normedHidden) {
-        NDArray logits = Ops.linear(normedHidden, lmHead, null);
+        NDArray logits = lmHead.apply(normedHidden);
         return logits.getDataType() == DataType.FLOAT32 ? logits : logits.toType(DataType.FLOAT32, false);
     }
 

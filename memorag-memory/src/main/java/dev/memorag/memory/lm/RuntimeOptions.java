@@ -6,7 +6,8 @@ import java.util.Objects;
 /**
  * Where and in which precision a model runs. {@code AUTO} picks CUDA when the PyTorch engine sees a GPU (the
  * application must then put a CUDA flavour of {@code pytorch-native} on the class path instead of the CPU one), else
- * CPU; the default precision is float32 on CPU and float16 on GPU. Norms and softmax always run in float32.
+ * CPU; the default precision is float32 on CPU and float16 on GPU (see {@link RuntimePlan}). Norms and softmax always
+ * run in float32.
  *
  * <p>Thread-safety: immutable.
  *
@@ -16,14 +17,35 @@ import java.util.Objects;
  */
 public record RuntimeOptions(DeviceChoice device, Precision precision, int prefillChunk) {
 
-    /** Device selection (immutable). */
-    public enum DeviceChoice { AUTO, CPU, GPU }
+    /** Device selection (immutable). {@code GPU} is a CUDA device. */
+    public enum DeviceChoice {
+        AUTO, CPU, GPU;
 
-    /** Weight/activation precision (immutable). */
+        /** Parses {@code cpu}, {@code cuda} (or {@code gpu}) and {@code auto} (case-insensitive). */
+        public static DeviceChoice parse(String s) {
+            switch (s.trim().toLowerCase(Locale.ROOT)) {
+                case "cpu":
+                    return CPU;
+                case "cuda": case "gpu":
+                    return GPU;
+                case "auto":
+                    return AUTO;
+                default:
+                    throw new dev.memorag.error.InvalidInputException("device must be cpu, cuda or auto, was '" + s
+                            + "'");
+            }
+        }
+    }
+
+    /**
+     * Weight precision (immutable). {@code FLOAT32} and {@code FLOAT16} are the weight and activation type;
+     * {@code INT8} is weight-only 8-bit quantisation (CPU only): linear layers, embedding and LM head hold int8 values
+     * with one float scale per 32-weight block, activations and accumulation stay float32.
+     */
     public enum Precision {
-        FLOAT32, FLOAT16;
+        FLOAT32, FLOAT16, INT8;
 
-        /** Parses {@code float32}/{@code fp32}/{@code float16}/{@code fp16} (case-insensitive). */
+        /** Parses {@code fp32}/{@code float32}, {@code fp16}/{@code float16}, {@code int8}/{@code q8} (any case). */
         public static Precision parse(String s) {
             String v = s.trim().toLowerCase(Locale.ROOT);
             switch (v) {
@@ -31,9 +53,21 @@ public record RuntimeOptions(DeviceChoice device, Precision precision, int prefi
                     return FLOAT32;
                 case "float16": case "fp16": case "f16": case "half":
                     return FLOAT16;
+                case "int8": case "q8": case "q8_0":
+                    return INT8;
                 default:
-                    throw new dev.memorag.error.InvalidInputException("dtype must be float32 or float16, was '" + s + "'");
+                    throw new dev.memorag.error.InvalidInputException("dtype must be fp32, fp16 or int8, was '" + s
+                            + "'");
             }
+        }
+
+        /** The CLI spelling: {@code fp32}, {@code fp16}, {@code int8}. */
+        public String cliName() {
+            return switch (this) {
+                case FLOAT32 -> "fp32";
+                case FLOAT16 -> "fp16";
+                case INT8 -> "int8";
+            };
         }
     }
 
@@ -45,6 +79,21 @@ public record RuntimeOptions(DeviceChoice device, Precision precision, int prefi
         if (prefillChunk <= 0) {
             throw new dev.memorag.error.InvalidInputException("prefillChunk must be > 0, was " + prefillChunk);
         }
+    }
+
+    /**
+     * Options from user spellings: {@code device} {@code cpu|cuda|auto} (null: auto) and {@code dtype}
+     * {@code fp32|fp16|int8} (null: the device's default).
+     */
+    public static RuntimeOptions of(String device, String dtype) {
+        RuntimeOptions r = device == null ? DEFAULT : DEFAULT.withDevice(DeviceChoice.parse(device));
+        return dtype == null ? r : r.withPrecision(Precision.parse(dtype));
+    }
+
+    /** Options from a provider's {@code device} and {@code dtype} options. */
+    public static RuntimeOptions of(dev.memorag.spi.ProviderOptions options) {
+        return of(options.get(dev.memorag.spi.ProviderOptions.DEVICE).orElse(null),
+                options.get(dev.memorag.spi.ProviderOptions.DTYPE).orElse(null));
     }
 
     public RuntimeOptions withDevice(DeviceChoice d) {

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.memorag.error.CorruptDataException;
 import dev.memorag.error.ModelException;
+import dev.memorag.memory.lm.quant.Int8Matrix;
 import dev.memorag.safetensors.DType;
 import dev.memorag.safetensors.Half;
 import dev.memorag.safetensors.SafetensorsReader;
@@ -36,6 +37,7 @@ public final class WeightLoader {
     private final Device device;
     private final String source;
     private final long blockBytes;
+    private boolean int8;
     private ByteBuffer scratch;
     private ByteBuffer widened;
 
@@ -58,16 +60,147 @@ public final class WeightLoader {
         this.source = source;
     }
 
-    public boolean contains(String name) {
-        return reader.contains(name);
+    /**
+     * Makes {@link #projection} quantise linear weights to int8 (weight-only; norms, biases and the arrays of
+     * {@link #load} keep the loader's dtype).
+     */
+    public WeightLoader int8(boolean enabled) {
+        this.int8 = enabled;
+        return this;
+    }
+
+    /** Whether {@link #projection} quantises. */
+    public boolean int8() {
+        return int8;
     }
 
     /**
-     * Loads {@code name}, which must have exactly {@code expected} shape.
+     * A linear projection whose weight is the row-wise concatenation of {@code weights} (each {@code [rows[i], in]}):
+     * q/k/v and gate/up are fused this way. Dense in the loader's dtype, or int8 quantised from the file row by row
+     * when {@link #int8(boolean)} is on.
      *
-     * @throws ModelException when the tensor is missing or its shape differs
+     * @param biases bias names (each {@code [rows[i]]}), or null when the projection has no bias
      */
-    public NDArray load(String name, long... expected) {
+    public Projection projection(String[] weights, long[] rows, long in, String[] biases) {
+        NDArray bias = null;
+        if (biases != null) {
+            NDArray[] parts = new NDArray[biases.length];
+            for (int i = 0; i < biases.length; i++) {
+                parts[i] = load(biases[i], rows[i]);
+            }
+            bias = concat(parts);
+        }
+        try {
+            if (int8) {
+                return Projection.int8(quantize(weights, rows, in), bias);
+            }
+            NDArray[] parts = new NDArray[weights.length];
+            for (int i = 0; i < weights.length; i++) {
+                parts[i] = load(weights[i], rows[i], in);
+            }
+            return Projection.dense(concat(parts), bias);
+        } catch (RuntimeException e) {
+            if (bias != null) {
+                bias.close();
+            }
+            throw e;
+        }
+    }
+
+    /** Concatenates {@code parts} along dim 0 into a new array of the same manager; the parts are closed. */
+    static NDArray concat(NDArray... parts) {
+        if (parts.length == 1) {
+            return parts[0];
+        }
+        NDManager owner = parts[0].getManager();
+        NDArray fused = ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(parts), 0);
+        fused.attach(owner);
+        for (NDArray part : parts) {
+            part.close();
+        }
+        return fused;
+    }
+
+    /**
+     * Quantises the row-wise concatenation of {@code names} (each {@code [rows[i], cols]}) to int8. Rows are read
+     * from the file in blocks of about 1 MiB into per-thread buffers, so no float32 copy of the tensor exists and
+     * the file's pages are not mapped into the process.
+     */
+    public Int8Matrix quantize(String[] names, long[] rows, long cols) {
+        TensorInfo[] infos = new TensorInfo[names.length];
+        long[] first = new long[names.length + 1];
+        for (int i = 0; i < names.length; i++) {
+            infos[i] = checked(names[i], rows[i], cols);
+            first[i + 1] = first[i] + rows[i];
+        }
+        int width = Math.toIntExact(cols);
+        int total = Math.toIntExact(first[names.length]);
+        ThreadLocal<RowBlock> blocks = ThreadLocal.withInitial(RowBlock::new);
+        return Int8Matrix.quantize((r, dst) -> {
+            int t = 0;
+            while (r >= first[t + 1]) {
+                t++;
+            }
+            blocks.get().row(infos[t], t, r - first[t], width, dst);
+        }, total, width);
+    }
+
+    /** A per-thread cache of consecutive rows of one tensor, read with a positional (thread-safe) file read. */
+    private final class RowBlock {
+        private static final int BYTES = 1 << 20;
+        private int tensor = -1;
+        private long firstRow;
+        private int count;
+        private float[] values = new float[0];
+        private final ByteBuffer raw = ByteBuffer.allocateDirect(BYTES);
+
+        void row(TensorInfo info, int t, long r, int width, float[] dst) {
+            if (t != tensor || r < firstRow || r >= firstRow + count) {
+                long rowsInTensor = info.elementCount() / width;
+                int eb = info.dtype().bytes();
+                int n = (int) Math.max(1, Math.min(rowsInTensor - r, BYTES / ((long) width * eb)));
+                int elems = n * width;
+                ByteBuffer buf = raw.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+                if ((long) elems * eb > raw.capacity()) {
+                    buf = ByteBuffer.allocateDirect(elems * eb).order(ByteOrder.LITTLE_ENDIAN);
+                }
+                buf.clear().limit(elems * eb);
+                readFully(info, info.offset() + r * width * eb, buf);
+                buf.flip();
+                if (values.length < elems) {
+                    values = new float[elems];
+                }
+                toFloats(buf.order(ByteOrder.LITTLE_ENDIAN), info.dtype(), values, elems);
+                tensor = t;
+                firstRow = r;
+                count = n;
+            }
+            System.arraycopy(values, (int) (r - firstRow) * width, dst, 0, width);
+        }
+    }
+
+    private static void toFloats(ByteBuffer raw, DType t, float[] dst, int n) {
+        if (t == DType.F32) {
+            raw.asFloatBuffer().get(dst, 0, n);
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            dst[i] = element(raw, t, i);
+        }
+    }
+
+    /** Element {@code i} of a little-endian F16, BF16 or F64 buffer as float32. */
+    private static float element(ByteBuffer raw, DType t, int i) {
+        return switch (t) {
+            case F16 -> Half.toFloat(raw.getShort(i * 2));
+            case BF16 -> Float.intBitsToFloat((raw.getShort(i * 2) & 0xffff) << 16);
+            case F64 -> (float) raw.getDouble(i * 8);
+            case F32 -> raw.getFloat(i * 4);
+            default -> throw new ModelException("unsupported weight dtype " + t);
+        };
+    }
+
+    private TensorInfo checked(String name, long... expected) {
         if (!reader.contains(name)) {
             throw new ModelException(source + ": weight '" + name + "' is missing from the checkpoint");
         }
@@ -79,6 +212,20 @@ public final class WeightLoader {
         if (!info.dtype().isFloat()) {
             throw new ModelException(source + ": weight '" + name + "' has non-float dtype " + info.dtype());
         }
+        return info;
+    }
+
+    public boolean contains(String name) {
+        return reader.contains(name);
+    }
+
+    /**
+     * Loads {@code name}, which must have exactly {@code expected} shape.
+     *
+     * @throws ModelException when the tensor is missing or its shape differs
+     */
+    public NDArray load(String name, long... expected) {
+        TensorInfo info = checked(name, expected);
         long rowElems = expected.length <= 1 ? info.elementCount() : info.elementCount() / expected[0];
         long rowBytes = Math.max(1, rowElems * info.dtype().bytes());
         long rows = expected.length <= 1 ? 1 : expected[0];
@@ -111,23 +258,8 @@ public final class WeightLoader {
         }
         ByteBuffer out = widened.duplicate().order(ByteOrder.nativeOrder());
         out.clear().limit(n * 4);
-        switch (t) {
-            case F16 -> {
-                for (int i = 0; i < n; i++) {
-                    out.putFloat(i * 4, Half.toFloat(raw.getShort(i * 2)));
-                }
-            }
-            case BF16 -> {
-                for (int i = 0; i < n; i++) {
-                    out.putFloat(i * 4, Float.intBitsToFloat((raw.getShort(i * 2) & 0xffff) << 16));
-                }
-            }
-            case F64 -> {
-                for (int i = 0; i < n; i++) {
-                    out.putFloat(i * 4, (float) raw.getDouble(i * 8));
-                }
-            }
-            default -> throw new ModelException(source + ": unsupported weight dtype " + t);
+        for (int i = 0; i < n; i++) {
+            out.putFloat(i * 4, element(raw, t, i));
         }
         return out.slice().order(ByteOrder.nativeOrder());
     }
@@ -145,10 +277,17 @@ public final class WeightLoader {
         }
         ByteBuffer buf = scratch.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         buf.clear().limit(bytes);
-        long pos = info.offset() + first * eb;
+        readFully(info, info.offset() + first * eb, buf);
+        buf.flip();
+        return buf.slice().order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** Fills {@code buf} from {@code info}'s file at byte {@code pos} (positional reads: safe across threads). */
+    private static void readFully(TensorInfo info, long pos, ByteBuffer buf) {
+        int start = buf.position();
         try (FileChannel ch = FileChannel.open(info.file(), StandardOpenOption.READ)) {
             while (buf.hasRemaining()) {
-                int n = ch.read(buf, pos + buf.position());
+                int n = ch.read(buf, pos + buf.position() - start);
                 if (n < 0) {
                     throw new CorruptDataException(info.file() + ": unexpected end of file reading weight '"
                             + info.name() + "'");
@@ -158,8 +297,6 @@ public final class WeightLoader {
             throw new CorruptDataException(info.file() + ": cannot read weight '" + info.name() + "': "
                     + e.getMessage(), e);
         }
-        buf.flip();
-        return buf.slice().order(ByteOrder.LITTLE_ENDIAN);
     }
 
     /**

@@ -6,11 +6,20 @@
  * KV-cached sessions, generation), {@link dev.memorag.memory.lm.ModelConfig}, {@link dev.memorag.memory.lm.Sampler},
  * {@link dev.memorag.memory.lm.DecodingLoop}, {@link dev.memorag.memory.lm.RandomCheckpoint}.
  *
- * <p>Internal NDArray-level layer, shared with the beacon memory model and not meant for applications:
+ * <p>Internal NDArray-level layer, shared with the beacon memory model (which adds only its beacon embedding, beacon
+ * q/k/v projections and KV state machine) and not meant for applications:
  * {@link dev.memorag.memory.lm.DecoderModel}, {@link dev.memorag.memory.lm.DecoderLayer},
  * {@link dev.memorag.memory.lm.Ops}, {@link dev.memorag.memory.lm.KvCache},
  * {@link dev.memorag.memory.lm.WeightLoader}, {@link dev.memorag.memory.lm.Projection},
- * {@link dev.memorag.memory.lm.LayerWeights}. Every op attaches its result to the manager of its first activation
+ * {@link dev.memorag.memory.lm.LayerWeights}.
+ *
+ * <p>Device and precision: {@link dev.memorag.memory.lm.RuntimeOptions} (what the user asks for) becomes a
+ * {@link dev.memorag.memory.lm.RuntimePlan} (what runs: CPU or CUDA, fp32, fp16 or int8). int8 is weight-only and
+ * CPU-only: the linear layers, embedding and LM head are quantised at load, row by row from the file, into
+ * {@link dev.memorag.memory.lm.quant.Int8Matrix} (Java heap, 1.125 bytes per weight); decoding runs its kernel
+ * (Vector API when the JVM has {@code --add-modules jdk.incubator.vector}, else a scalar fallback), prefill and
+ * memorising dequantise row blocks for PyTorch's GEMM. Before loading, {@link dev.memorag.memory.lm.MemoryBudget}
+ * refuses plans the machine cannot hold. Every op attaches its result to the manager of its first activation
  * argument, so a caller scopes memory by creating activations in a sub-manager of
  * {@link dev.memorag.memory.lm.DecoderModel#newScope()} and closing it.
  *

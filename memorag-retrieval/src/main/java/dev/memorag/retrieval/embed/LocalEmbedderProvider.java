@@ -59,12 +59,49 @@ public final class LocalEmbedderProvider implements EmbedderProvider {
             options.get(QUERY_PREFIX).ifPresent(b::queryPrefix);
             return b.build();
         }
+        Device device = device(options.get(ProviderOptions.DEVICE).orElse("auto"));
         SafetensorsEmbedder.Builder b = SafetensorsEmbedder.builder(dir).pooling(pooling)
-                .batchSize(options.intValue(BATCH_SIZE, 8))
-                .device(options.get(ProviderOptions.DEVICE).map(d -> d.equalsIgnoreCase("gpu") ? Device.gpu()
-                        : Device.cpu()).orElse(Device.cpu()));
+                .batchSize(options.intValue(BATCH_SIZE, 8)).device(device)
+                .dtype(dtype(options.get(ProviderOptions.DTYPE).orElse(null), device));
         options.get(QUERY_PREFIX).ifPresent(b::queryPrefix);
         return b.build();
+    }
+
+    /** {@code cpu}, {@code cuda} (or {@code gpu}), {@code auto}: the GPU when the PyTorch engine sees one. */
+    static Device device(String name) {
+        switch (name.trim().toLowerCase(Locale.ROOT)) {
+            case "cpu":
+                return Device.cpu();
+            case "cuda": case "gpu":
+                if (ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount() == 0) {
+                    throw new dev.memorag.error.ModelException("device cuda requested but the PyTorch engine sees no "
+                            + "GPU (put a CUDA flavour of pytorch-native on the class path, or use cpu or auto)");
+                }
+                return Device.gpu();
+            case "auto":
+                return ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount() > 0 ? Device.gpu() : Device.cpu();
+            default:
+                throw new InvalidInputException("option 'device' must be cpu, cuda or auto, was '" + name + "'");
+        }
+    }
+
+    /**
+     * The encoder's type for the {@code dtype} option: fp32, fp16 (default on CUDA), int8. The encoder has no int8
+     * kernel (it is small: 33M parameters for bge-small), so int8, given for the whole pipeline, runs it in fp32 on
+     * the CPU and fp16 on CUDA.
+     */
+    static ai.djl.ndarray.types.DataType dtype(String name, Device device) {
+        if (name == null || name.trim().equalsIgnoreCase("int8") || name.trim().equalsIgnoreCase("q8")) {
+            return device.isGpu() ? ai.djl.ndarray.types.DataType.FLOAT16 : ai.djl.ndarray.types.DataType.FLOAT32;
+        }
+        switch (name.trim().toLowerCase(Locale.ROOT)) {
+            case "fp32": case "float32": case "f32":
+                return ai.djl.ndarray.types.DataType.FLOAT32;
+            case "fp16": case "float16": case "f16": case "half":
+                return ai.djl.ndarray.types.DataType.FLOAT16;
+            default:
+                throw new InvalidInputException("option 'dtype' must be fp32, fp16 or int8, was '" + name + "'");
+        }
     }
 
     private static Pooling pooling(String s) {

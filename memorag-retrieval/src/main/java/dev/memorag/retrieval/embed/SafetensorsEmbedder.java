@@ -40,7 +40,7 @@ public final class SafetensorsEmbedder implements Embedder {
         int limit = config.xlmr() ? config.maxPositions() - config.padTokenId() - 1 : config.maxPositions();
         this.tokenizer = new TextTokenizer(tok, Math.min(b.maxTokens, limit));
         try {
-            this.encoder = new TransformerEncoder(b.dir, config, b.device);
+            this.encoder = new TransformerEncoder(b.dir, config, b.device, b.dtype);
         } catch (RuntimeException e) {
             tokenizer.close();
             throw e;
@@ -119,6 +119,7 @@ public final class SafetensorsEmbedder implements Embedder {
         private int maxTokens = 512;
         private int batchSize = 8;
         private Device device = Device.cpu();
+        private ai.djl.ndarray.types.DataType dtype = ai.djl.ndarray.types.DataType.FLOAT32;
 
         private Builder(Path dir) {
             this.dir = Objects.requireNonNull(dir, "dir");
@@ -164,6 +165,12 @@ public final class SafetensorsEmbedder implements Embedder {
 
         public Builder device(Device device) {
             this.device = Objects.requireNonNull(device, "device");
+            return this;
+        }
+
+        /** Weight and activation type: FLOAT32 (default) or FLOAT16 (norms and softmax stay float32). */
+        public Builder dtype(ai.djl.ndarray.types.DataType dtype) {
+            this.dtype = Objects.requireNonNull(dtype, "dtype");
             return this;
         }
 

@@ -1,6 +1,7 @@
 package dev.memorag.retrieval.embed;
 
 import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -23,6 +24,7 @@ import java.util.List;
  */
 final class TransformerEncoder implements AutoCloseable {
     private final EncoderConfig config;
+    private final DataType dtype;
     private final NDManager manager;
     private final NDArray wordEmb;
     private final NDArray posEmb;
@@ -38,7 +40,19 @@ final class TransformerEncoder implements AutoCloseable {
     }
 
     TransformerEncoder(Path dir, EncoderConfig config, Device device) {
+        this(dir, config, device, DataType.FLOAT32);
+    }
+
+    /**
+     * @param dtype weight and activation type: FLOAT32, or FLOAT16 (layer norms and softmax still run in float32)
+     */
+    TransformerEncoder(Path dir, EncoderConfig config, Device device, DataType dtype) {
+        if (dtype != DataType.FLOAT32 && dtype != DataType.FLOAT16) {
+            throw new dev.memorag.error.InvalidInputException("encoder dtype must be float32 or float16, was "
+                    + dtype);
+        }
         this.config = config;
+        this.dtype = dtype;
         this.manager = Engine.getEngine("PyTorch").newBaseManager(device);
         try (SafetensorsReader r = SafetensorsReader.open(dir)) {
             String prefix = detectPrefix(r, dir);
@@ -94,7 +108,13 @@ final class TransformerEncoder implements AutoCloseable {
             throw new ModelException("tensor '" + name + "' has shape " + Arrays.toString(info.shape())
                     + ", config expects " + Arrays.toString(shape));
         }
-        return manager.create(r.readFloats(name), new Shape(shape));
+        NDArray a = manager.create(r.readFloats(name), new Shape(shape));
+        if (dtype == DataType.FLOAT32) {
+            return a;
+        }
+        NDArray half = a.toType(dtype, false);
+        a.close();
+        return half;
     }
 
     EncoderConfig config() {
@@ -144,14 +164,14 @@ final class TransformerEncoder implements AutoCloseable {
                 NDArray q = heads(linear(x, l.qT, l.qB), batch, seq, nh, hd);
                 NDArray k = heads(linear(x, l.kT, l.kB), batch, seq, nh, hd);
                 NDArray v = heads(linear(x, l.vT, l.vB), batch, seq, nh, hd);
-                NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale).add(bias);
-                NDArray probs = scores.softmax(-1);
+                NDArray scores = f32(q.matMul(k.transpose(0, 1, 3, 2))).mul(scale).add(bias);
+                NDArray probs = scores.softmax(-1).toType(dtype, false);
                 NDArray ctx = probs.matMul(v).transpose(0, 2, 1, 3).reshape(batch, seq, h);
                 NDArray attn = layerNorm(linear(ctx, l.oT, l.oB).add(x), l.ln1W, l.ln1B);
                 NDArray inter = Activation.gelu(linear(attn, l.iT, l.iB));
                 x = layerNorm(linear(inter, l.o2T, l.o2B).add(attn), l.ln2W, l.ln2B);
             }
-            return x.toFloatArray();
+            return f32(x).toFloatArray();
         }
     }
 
@@ -170,11 +190,18 @@ final class TransformerEncoder implements AutoCloseable {
         return x.reshape(batch, seq, nh, hd).transpose(0, 2, 1, 3);
     }
 
+    /** Layer norm in float32 (float16 statistics lose too much), the result back in the encoder's dtype. */
     private NDArray layerNorm(NDArray x, NDArray w, NDArray b) {
-        NDArray mean = x.mean(new int[] {-1}, true);
-        NDArray c = x.sub(mean);
+        NDArray xf = f32(x);
+        NDArray mean = xf.mean(new int[] {-1}, true);
+        NDArray c = xf.sub(mean);
         NDArray var = c.square().mean(new int[] {-1}, true);
-        return c.div(var.add(config.layerNormEps()).sqrt()).mul(w).add(b);
+        NDArray normed = c.div(var.add(config.layerNormEps()).sqrt());
+        return (dtype == DataType.FLOAT32 ? normed : normed.toType(dtype, false)).mul(w).add(b);
+    }
+
+    private static NDArray f32(NDArray x) {
+        return x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
     }
 
     @Override

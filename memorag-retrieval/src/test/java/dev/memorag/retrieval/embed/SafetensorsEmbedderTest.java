@@ -72,6 +72,29 @@ class SafetensorsEmbedderTest {
     }
 
     @Test
+    void fp16EncoderStaysCloseToFp32AndInt8MeansFp32(@TempDir Path tmp) throws Exception {
+        Path dir = checkpoint(tmp);
+        List<String> texts = List.of("hello world", "Cat dog runs hello world cat");
+        float[][] f32;
+        float[][] f16;
+        try (Embedder e = Providers.embedder(dir.toString(), ProviderOptions.EMPTY.with(ProviderOptions.DEVICE, "cpu"))) {
+            f32 = e.embed(texts, EmbedPurpose.PASSAGE);
+        }
+        try (Embedder e = Providers.embedder(dir.toString(), ProviderOptions.EMPTY.with(ProviderOptions.DTYPE, "fp16"))) {
+            f16 = e.embed(texts, EmbedPurpose.PASSAGE);
+        }
+        for (int i = 0; i < texts.size(); i++) {
+            for (int d = 0; d < 64; d++) {
+                assertEquals(f32[i][d], f16[i][d], 2e-2, "text " + i + " dim " + d);
+            }
+        }
+        assertEquals(ai.djl.ndarray.types.DataType.FLOAT32, LocalEmbedderProvider.dtype("int8", Device.cpu()));
+        assertEquals(ai.djl.ndarray.types.DataType.FLOAT16, LocalEmbedderProvider.dtype(null, Device.gpu()));
+        assertThrows(InvalidInputException.class, () -> LocalEmbedderProvider.dtype("bf8", Device.cpu()));
+        assertThrows(InvalidInputException.class, () -> LocalEmbedderProvider.device("tpu"));
+    }
+
+    @Test
     void missingTokenizerIsReported(@TempDir Path tmp) throws Exception {
         Path dir = checkpoint(tmp);
         Files.delete(dir.resolve("tokenizer.json"));

@@ -1,0 +1,23 @@
+package dev.memorag.memory.lm.quant;
+
+/**
+ * The inner loops of {@link Int8Matrix}: one implementation per instruction set (the Vector API, plain Java). Both
+ * work on the same layout: {@code q[r * cols + c]} int8 weights, row-major, and {@code scales[r * blocks + b]} one fp32
+ * scale per {@link Int8Matrix#BLOCK}-wide block of a row, {@code blocks = ceil(cols / BLOCK)}; the last block of a row
+ * is narrower when {@code cols} is not a multiple of the block.
+ *
+ * <p>Thread-safety: implementations are stateless; concurrent calls on disjoint output ranges are safe.
+ */
+interface Kernel {
+    /** Short name for logs and benchmark reports, such as {@code "vector-api 256-bit"}. */
+    String name();
+
+    /**
+     * Computes {@code y[t * rows + r] = sum_c x[t * cols + c] * w(r, c)} for {@code t < n} and {@code r} in
+     * {@code [from, to)}, accumulating in fp32.
+     */
+    void multiply(byte[] q, float[] scales, int rows, int cols, float[] x, int n, float[] y, int from, int to);
+
+    /** Writes row {@code r} of the dequantised matrix into {@code dst[off, off + cols)}. */
+    void dequantizeRow(byte[] q, float[] scales, int cols, int r, float[] dst, int off);
+}
