@@ -7,6 +7,7 @@ import dev.memorag.api.Generator;
 import dev.memorag.api.Language;
 import dev.memorag.api.ProgressListener;
 import dev.memorag.generation.Generators;
+import dev.memorag.spi.ProviderOptions;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.CommandLine.Model.CommandSpec;

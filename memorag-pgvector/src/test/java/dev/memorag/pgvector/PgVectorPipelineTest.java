@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.memorag.MemoRAG;
+import dev.memorag.MemoRAGBuilder;
 import dev.memorag.api.Document;
 import dev.memorag.api.Embedder;
 import dev.memorag.api.Hit;
@@ -43,7 +44,7 @@ class PgVectorPipelineTest {
     @TempDir
     Path tmp;
 
-    private static MemoRAG.Builder builder(PgVectorConfig config, SwitchableMemory memory) {
+    private static MemoRAGBuilder builder(PgVectorConfig config, SwitchableMemory memory) {
         return MemoRAG.builder().embedder(EMBEDDER).memoryModel(memory).chunkTokens(16)
                 .chunkIndex(new PgVectorChunkIndexProvider(config, null));
     }

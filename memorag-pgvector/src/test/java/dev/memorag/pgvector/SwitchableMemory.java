@@ -3,12 +3,12 @@ package dev.memorag.pgvector;
 import dev.memorag.api.GenerationOptions;
 import dev.memorag.api.GenerationResult;
 import dev.memorag.api.MemoryModel;
+import dev.memorag.api.MemoryPrompts;
 import dev.memorag.api.MemoryStats;
 import dev.memorag.api.ProgressListener;
 import dev.memorag.api.TokenListener;
 import dev.memorag.error.ModelException;
 import dev.memorag.fakes.FakeMemoryModel;
-import dev.memorag.prompt.Prompts;
 import java.nio.file.Path;
 
 /** The core's fake memory model, made to fail in {@code memorize} or {@code saveState} on demand (a crash mid-way). */
@@ -18,7 +18,7 @@ final class SwitchableMemory implements MemoryModel {
     volatile boolean failSave;
 
     @Override
-    public void memorize(String text, Prompts prompts, ProgressListener progress) {
+    public void memorize(String text, MemoryPrompts prompts, ProgressListener progress) {
         if (failMemorize) {
             throw new ModelException("injected failure while memorising");
         }
@@ -26,7 +26,7 @@ final class SwitchableMemory implements MemoryModel {
     }
 
     @Override
-    public void append(String text, Prompts prompts, ProgressListener progress) {
+    public void append(String text, MemoryPrompts prompts, ProgressListener progress) {
         fake.append(text, prompts, progress);
     }
 
