@@ -125,6 +125,7 @@ public final class Int8Kernels {
                 k.multiply(q, scales, rows, cols - 5, x, 1, y, 0, rows);
                 k.multiply(q, scales, rows, cols, x, 3, y, 0, rows);
                 k.multiply(q, scales, rows, cols, x, 5, y, 0, rows);
+                k.exerciseRowGroups(q, scales, rows, cols, x, y);
                 k.dequantizeRow(q, scales, cols, i % rows, row, 0);
             }
             long el = System.nanoTime() - t;

@@ -16,9 +16,12 @@ import org.junit.jupiter.api.Test;
 
 /** Quantisation error, products against a double-precision reference, both kernels, Q8_0 import, bad input. */
 class Int8MatrixTest {
-    /** Shapes: odd column counts (not a multiple of the block nor of a vector), one row, and a parallel-sized one. */
+    /**
+     * Shapes: odd column counts (not a multiple of the block nor of a vector), one row, a parallel-sized one, and
+     * rows long enough for the vector kernel's four-row groups (with a remainder row and a partial block).
+     */
     private static final int[][] SHAPES = {{1, 32}, {1, 7}, {5, 33}, {6, 100}, {9, 64}, {13, 257}, {300, 1000},
-        {64, 896}};
+        {64, 896}, {6, 4100}, {9, 4096}};
 
     private static float[][] randomMatrix(SplittableRandom rnd, int rows, int cols) {
         float[][] w = new float[rows][cols];
