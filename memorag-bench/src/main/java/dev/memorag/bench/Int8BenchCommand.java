@@ -167,18 +167,23 @@ public final class Int8BenchCommand implements Callable<Integer> {
         }
     }
 
-    /** Median and best ms per call over {@code --seconds} after a warm-up pass; gb_per_s = weight bytes / median. */
+    /**
+     * Median and best ms per call over {@code --seconds} after a warm-up pass; gb_per_s = weight bytes / median; and
+     * the process CPU time per call.
+     */
     private ObjectNode timing(ObjectMapper m, long bytes, IntConsumer call) {
         for (int i = 0; i < 20; i++) {
             call.accept(i);
         }
         List<Long> times = new ArrayList<>();
+        long cpu0 = ProcessStats.processCpuNanos();
         long end = System.nanoTime() + (long) (seconds * 1e9);
         for (int i = 0; System.nanoTime() < end || times.size() < 5; i++) {
             long t = System.nanoTime();
             call.accept(i);
             times.add(System.nanoTime() - t);
         }
+        long cpu = ProcessStats.processCpuNanos() - cpu0;
         long[] ts = times.stream().mapToLong(Long::longValue).sorted().toArray();
         double median = ts[ts.length / 2] / 1e6;
         ObjectNode o = m.createObjectNode();
@@ -186,6 +191,9 @@ public final class Int8BenchCommand implements Callable<Integer> {
         o.put("ms_best", round(ts[0] / 1e6));
         o.put("calls", ts.length);
         o.put("gb_per_s", round(bytes / (median / 1000) / 1e9));
+        // CPU time of the whole process per call (all threads, spinning included): on a loaded machine the wall
+        // time mostly measures the scheduler, this the work.
+        o.put("process_cpu_ms_per_call", cpu0 < 0 ? -1 : round(cpu / 1e6 / ts.length));
         return o;
     }
 

@@ -1,5 +1,7 @@
 package dev.memorag.memory.lm.quant;
 
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -9,19 +11,23 @@ import org.slf4j.LoggerFactory;
  * 25), and plain Java otherwise. The system property {@code memorag.int8.kernel=scalar} forces plain Java.
  *
  * <p>Warm-up: until C2 has compiled it, Vector API code runs hundreds of times slower than plain Java (every vector
- * operation allocates in the interpreter and in C1), for the first seconds of a JVM. So a daemon thread exercises the
- * vector kernel on a small matrix until its calls are fast, and products use the scalar kernel until then.
+ * operation allocates in the interpreter and in C1). So when this class loads (the first {@link Int8Matrix} is
+ * created, usually while a model is being quantised) a daemon thread exercises the vector kernel on a small matrix
+ * until its calls are fast (~1-1.5 s of CPU), and the first product waits for that (at most
+ * {@value #WARM_WAIT_MILLIS} ms). Products never switch kernels mid-run, so results are reproducible within a JVM.
  *
  * <p>Thread-safety: immutable after class initialisation.
  */
 public final class Int8Kernels {
     static final String VECTOR_MODULE = "jdk.incubator.vector";
+    /** How long the first product waits for the warm-up; after that it runs the (slow) cold vector kernel. */
+    static final long WARM_WAIT_MILLIS = 30_000;
 
     private static final Logger LOG = LoggerFactory.getLogger(Int8Kernels.class);
     private static final Kernel VECTOR = loadVectorKernel();
+    /** Opens once the chosen kernel runs at compiled speed (at once for the scalar kernel). */
+    private static final CountDownLatch WARM = new CountDownLatch(1);
     private static final Kernel ACTIVE = choose();
-    /** Set once the warm-up thread has seen the vector kernel run at compiled speed. */
-    private static volatile boolean vectorWarm;
 
     private Int8Kernels() {
     }
@@ -31,14 +37,22 @@ public final class Int8Kernels {
         return ACTIVE.name();
     }
 
+    /** Loads this class, which starts the warm-up; called when a matrix is created so the two overlap. */
+    static void prepare() {
+        // class initialisation does the work
+    }
+
     /** Whether {@code jdk.incubator.vector} is in the boot layer. */
     static boolean vectorModulePresent() {
         return ModuleLayer.boot().findModule(VECTOR_MODULE).isPresent();
     }
 
-    /** The kernel products use now: the chosen one, or the scalar one while the vector kernel warms up. */
+    /** The chosen kernel, once it is warm (waits for the warm-up at most {@value #WARM_WAIT_MILLIS} ms). */
     static Kernel active() {
-        return ACTIVE == VECTOR && !vectorWarm ? ScalarKernel.INSTANCE : ACTIVE;
+        if (WARM.getCount() != 0) {
+            awaitWarm(WARM_WAIT_MILLIS);
+        }
+        return ACTIVE;
     }
 
     /** The chosen kernel, warm or not. */
@@ -46,23 +60,19 @@ public final class Int8Kernels {
         return ACTIVE;
     }
 
-    /** Whether {@link #active()} has switched to the chosen kernel. */
+    /** Whether the chosen kernel runs at compiled speed. */
     static boolean warm() {
-        return ACTIVE != VECTOR || vectorWarm;
+        return WARM.getCount() == 0;
     }
 
     /** Blocks until the chosen kernel is warm or {@code millis} have passed; returns {@link #warm()}. */
     static boolean awaitWarm(long millis) {
-        long end = System.nanoTime() + millis * 1_000_000;
-        while (!warm() && System.nanoTime() < end) {
-            try {
-                Thread.sleep(5);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
+        try {
+            return WARM.await(millis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return warm();
         }
-        return warm();
     }
 
     static Kernel scalar() {
@@ -115,6 +125,7 @@ public final class Int8Kernels {
                 k.multiply(q, scales, rows, cols - 5, x, 1, y, 0, rows);
                 k.multiply(q, scales, rows, cols, x, 3, y, 0, rows);
                 k.multiply(q, scales, rows, cols, x, 5, y, 0, rows);
+                k.exerciseRowGroups(q, scales, rows, cols, x, y);
                 k.dequantizeRow(q, scales, cols, i % rows, row, 0);
             }
             long el = System.nanoTime() - t;
@@ -124,7 +135,7 @@ public final class Int8Kernels {
                 break;
             }
         }
-        vectorWarm = true;
+        WARM.countDown();
         LOG.debug("int8: {} warm", k.name());
     }
 
@@ -134,7 +145,9 @@ public final class Int8Kernels {
             LOG.warn("int8: ignoring system property memorag.int8.kernel={} (expected auto or scalar)", forced);
         }
         Kernel chosen = "scalar".equals(forced) || VECTOR == null ? ScalarKernel.INSTANCE : VECTOR;
-        if (chosen == VECTOR) {
+        if (chosen != VECTOR) {
+            WARM.countDown();
+        } else {
             Thread t = new Thread(() -> warmUp(VECTOR), "memorag-int8-warmup");
             t.setDaemon(true);
             t.setPriority(Thread.MIN_PRIORITY);

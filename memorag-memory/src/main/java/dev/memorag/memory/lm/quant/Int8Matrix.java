@@ -51,6 +51,7 @@ public final class Int8Matrix {
             throw new InvalidInputException("int8 quantize: row source is null");
         }
         long size = checkDims("quantize", rows, cols);
+        Int8Kernels.prepare();
         int blocks = blocksPerRow(cols);
         byte[] q = new byte[(int) size];
         float[] scales = new float[rows * blocks];
@@ -76,6 +77,7 @@ public final class Int8Matrix {
      */
     public static Int8Matrix ofQ8_0(byte[] q, float[] scales, int rows, int cols) {
         long size = checkDims("ofQ8_0", rows, cols);
+        Int8Kernels.prepare();
         if (cols % BLOCK != 0) {
             throw new InvalidInputException("int8 ofQ8_0: cols=" + cols + " is not a multiple of the Q8_0 block "
                     + BLOCK);

@@ -18,6 +18,14 @@ interface Kernel {
      */
     void multiply(byte[] q, float[] scales, int rows, int cols, float[] x, int n, float[] y, int from, int to);
 
+    /**
+     * For the warm-up: one matrix-vector product through the code path that {@link #multiply} takes only for long
+     * rows, so that path is compiled before first use too. Kernels with one path just multiply.
+     */
+    default void exerciseRowGroups(byte[] q, float[] scales, int rows, int cols, float[] x, float[] y) {
+        multiply(q, scales, rows, cols, x, 1, y, 0, rows);
+    }
+
     /** Writes row {@code r} of the dequantised matrix into {@code dst[off, off + cols)}. */
     void dequantizeRow(byte[] q, float[] scales, int cols, int r, float[] dst, int off);
 }

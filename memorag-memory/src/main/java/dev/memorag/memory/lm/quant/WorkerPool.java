@@ -43,11 +43,6 @@ final class WorkerPool {
         static final WorkerPool SHARED = new WorkerPool(Runtime.getRuntime().availableProcessors());
     }
 
-    /** Threads that work on one call: the workers plus the caller. */
-    int parallelism() {
-        return workers.length + 1;
-    }
-
     /**
      * Runs {@code body} for every chunk in {@code [0, chunks)}, on the caller and the workers; returns when all are
      * done. The first exception a chunk throws is rethrown here (remaining chunks are skipped).
