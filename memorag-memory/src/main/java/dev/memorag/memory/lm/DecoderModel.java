@@ -7,7 +7,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.memorag.error.ModelException;
 import dev.memorag.error.StateException;
+import dev.memorag.gguf.GgufCheckpoint;
+import dev.memorag.gguf.GgufFile;
 import dev.memorag.safetensors.SafetensorsReader;
+import dev.memorag.tensor.TensorSource;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -54,7 +57,7 @@ public final class DecoderModel implements AutoCloseable {
         this.attentionScaling = config.ropeScaling().attentionScaling();
     }
 
-    /** Loads {@code dir} (config.json + safetensors) with {@code options}. */
+    /** Loads {@code dir} (config.json + safetensors, or a {@code .gguf} file) with {@code options}. */
     public static DecoderModel load(Path dir, RuntimeOptions options) {
         return load(dir, ModelConfig.load(dir), options, (w, m) -> { });
     }
@@ -70,7 +73,8 @@ public final class DecoderModel implements AutoCloseable {
                 : (options.precision() == RuntimeOptions.Precision.FLOAT16 ? DataType.FLOAT16 : DataType.FLOAT32);
         NDManager manager = NDManager.newBaseManager(device, "PyTorch");
         long t0 = System.nanoTime();
-        try (SafetensorsReader reader = SafetensorsReader.open(dir)) {
+        try (TensorSource reader = GgufFile.isGgufPath(dir) ? GgufCheckpoint.open(dir)
+                : SafetensorsReader.open(dir)) {
             WeightLoader w = new WeightLoader(reader, manager, dtype, dir.toString());
             int h = config.hiddenSize();
             int qd = config.numHeads() * config.headDim();
