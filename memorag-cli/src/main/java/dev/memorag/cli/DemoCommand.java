@@ -6,6 +6,7 @@ import dev.memorag.MemoRAG;
 import dev.memorag.error.MemoRagException;
 import dev.memorag.api.Document;
 import dev.memorag.api.TaskType;
+import dev.memorag.memory.lite.LiteMemoryModelProvider;
 import dev.memorag.pipeline.MemorizeMode;
 import dev.memorag.pipeline.QueryOptions;
 import dev.memorag.pipeline.QueryResult;
@@ -25,8 +26,10 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code memorag demo}: memorises a public-domain book bundled with the tool (Alice's Adventures in Wonderland,
- * Project Gutenberg #11) with the offline default stack, saves it, reloads it and answers a question. Without a
- * generative model it says so and prints the retrieved evidence instead of an answer.
+ * Project Gutenberg #11) with the offline default stack, saves it, reloads it and answers a question. When neither a
+ * memory model nor a generator is configured, a small local chat model ({@link DefaultChatModel}) serves as
+ * MemoRAG-Lite gist memory and generator; since it writes its gists on the CPU, it reads only the first chapter unless
+ * {@code --full-book} is given. Without any generative model it says so and prints the retrieved evidence instead.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Memorise a bundled book, save, reload and answer a question about it.")
@@ -48,12 +51,36 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print a JSON report.")
     boolean json;
 
+    @Option(names = "--full-book", description = "With the default local chat model, memorise the whole book rather "
+            + "than its first chapter (several minutes on a laptop CPU).")
+    boolean fullBook;
+
+    @Option(names = "--no-local-model", description = "Do not look for a local chat model when none is configured.")
+    boolean noLocalModel;
+
+    /** Gist sizes for the small default model: short chunks keep its prompts well inside what it handles. */
+    static final String LOCAL_GIST_CHUNK_TOKENS = "1024";
+    static final String LOCAL_GIST_TOKENS = "128";
+
+    /** The reference of the default local model, when the demo chose one. */
+    private String localModel;
+
     @Mixin
     PipelineOptions options;
 
     @Override
     public Integer call() throws IOException {
         String text = readBook();
+        if (options.memoryModel == null && options.generator == null && !noLocalModel
+                && !PipelineOptions.environmentHasGenerator(System.getenv())) {
+            localModel = DefaultChatModel.find(options.download, System.getenv()).orElse(null);
+            if (localModel != null) {
+                options.memoryModel = "lite:" + localModel;
+                if (!fullBook) {
+                    text = firstChapter(text);
+                }
+            }
+        }
         Path dir = save;
         Path tmp = null;
         if (dir == null) {
@@ -69,15 +96,30 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
+    private MemoRAG.Builder withLocalOptions(MemoRAG.Builder b) {
+        return localModel == null ? b : b.option(LiteMemoryModelProvider.CHUNK_TOKENS, LOCAL_GIST_CHUNK_TOKENS)
+                .option(LiteMemoryModelProvider.GIST_TOKENS, LOCAL_GIST_TOKENS);
+    }
+
+    /** The book up to the heading of its second chapter. */
+    static String firstChapter(String book) {
+        int second = book.indexOf("CHAPTER II.");
+        return second < 0 ? book : book.substring(0, second);
+    }
+
     private int run(String text, Path dir) {
         ProgressBar progress = options.progressBar();
         long tokens = Cl100kTokenCounter.INSTANCE.count(text);
+        if (localModel != null) {
+            say("No model configured: using the local chat model %s as MemoRAG-Lite memory and generator%s.",
+                    localModel, fullBook ? "" : " (first chapter only; --full-book reads all of it)");
+        }
         say("Memorising \"Alice's Adventures in Wonderland\" (Project Gutenberg #11, public domain): %,d characters, "
                 + "%,d tokens.", text.length(), tokens);
         long t0 = System.nanoTime();
         int chunks;
         java.util.Map<String, String> components;
-        try (MemoRAG rag = options.builder(progress, null).build()) {
+        try (MemoRAG rag = withLocalOptions(options.builder(progress, null)).build()) {
             rag.memorize(java.util.List.of(new Document("alice", text)), dir,
                     replace ? MemorizeMode.REPLACE : MemorizeMode.FAIL_IF_PRESENT);
             chunks = rag.chunks().size();
@@ -97,6 +139,10 @@ final class DemoCommand implements Callable<Integer> {
             MemoRAG rag = saved.rag;
             ObjectNode report = PipelineOutput.object();
             report.put("book", "pg11_alice.txt");
+            report.put("characters", text.length());
+            if (localModel != null) {
+                report.put("local_model", localModel);
+            }
             report.put("tokens", tokens);
             report.put("chunks", chunks);
             report.put("memorize_seconds", memorizeSeconds);

@@ -60,6 +60,11 @@ public final class GgufFile implements AutoCloseable {
                 && path.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".gguf");
     }
 
+    /** Whether {@code path} is an existing regular file named {@code *.gguf}: a model reference in its own right. */
+    public static boolean isGgufFile(Path path) {
+        return isGgufPath(path) && Files.isRegularFile(path);
+    }
+
     /**
      * Opens and validates {@code file}.
      *

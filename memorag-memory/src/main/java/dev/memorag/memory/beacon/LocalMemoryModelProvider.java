@@ -2,6 +2,7 @@ package dev.memorag.memory.beacon;
 
 import dev.memorag.error.InvalidInputException;
 import dev.memorag.api.MemoryModel;
+import dev.memorag.gguf.GgufFile;
 import dev.memorag.memory.state.StorageType;
 import dev.memorag.spi.MemoryModelProvider;
 import dev.memorag.spi.ProviderOptions;
@@ -10,7 +11,7 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 
 /**
- * Creates memory models from local checkpoint directories: a beacon model when {@code config.json} has
+ * Creates memory models from local checkpoint directories or {@code .gguf} files: a beacon model when {@code config.json} has
  * {@code beacon_*} keys ({@link BeaconMemoryModel}), otherwise a full-KV long-context memory
  * ({@link FullKvMemoryModel}). Options: {@value ProviderOptions#BEACON_RATIO}, {@code max_tokens} (limit on the
  * memorised text, model tokens), {@code state_dtype} ({@code float32} or {@code float16} storage of saved states).
@@ -27,7 +28,7 @@ public final class LocalMemoryModelProvider implements MemoryModelProvider {
     public boolean supports(String reference) {
         try {
             Path p = Path.of(reference);
-            return Files.isRegularFile(p.resolve("config.json")) && Files.isRegularFile(p.resolve("tokenizer.json"));
+            return GgufFile.isGgufFile(p) || Files.isRegularFile(p.resolve("config.json")) && Files.isRegularFile(p.resolve("tokenizer.json"));
         } catch (InvalidPathException e) {
             return false;
         }
