@@ -72,6 +72,9 @@ public final class EvalQaCommand implements Runnable {
     @Option(names = "--answer-tokens", defaultValue = "32", description = "answer length limit (default 32)")
     int answerTokens;
 
+    @Option(names = "--clue-tokens", defaultValue = "64", description = "Lite clue length limit (default 64)")
+    int clueTokens;
+
     @Option(names = "--gist-chunk-tokens", defaultValue = "1024", description = "Lite gist chunk size (default 1024)")
     int gistChunkTokens;
 
@@ -113,6 +116,7 @@ public final class EvalQaCommand implements Runnable {
         report.put("model", model);
         report.put("chunk_tokens", chunkTokens);
         report.put("answer_tokens", answerTokens);
+        report.put("clue_tokens", clueTokens);
         report.put("gist_chunk_tokens", gistChunkTokens);
         report.put("gist_tokens", gistTokens);
         report.put("load_average_start", ProcessStats.loadAverage());
@@ -172,7 +176,7 @@ public final class EvalQaCommand implements Runnable {
         Map<String, List<Item>> byDoc = new LinkedHashMap<>();
         slice.items().forEach(i -> byDoc.computeIfAbsent(i.documentId(), k -> new ArrayList<>()).add(i));
         Prompts prompts = Prompts.forLanguage(Language.EN);
-        QueryOptions q = QueryOptions.builder().answerTokens(answerTokens).build();
+        QueryOptions q = QueryOptions.builder().answerTokens(answerTokens).clueTokens(clueTokens).build();
         for (Map.Entry<String, List<Item>> e : byDoc.entrySet()) {
             String doc = slice.documents().get(e.getKey());
             List<String> predictions = new ArrayList<>();

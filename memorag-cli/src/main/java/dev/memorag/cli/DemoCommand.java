@@ -61,6 +61,8 @@ final class DemoCommand implements Callable<Integer> {
     /** Gist sizes for the small default model: short chunks keep its prompts well inside what it handles. */
     static final String LOCAL_GIST_CHUNK_TOKENS = "1024";
     static final String LOCAL_GIST_TOKENS = "128";
+    static final int LOCAL_CLUE_TOKENS = 48;
+    static final int LOCAL_ANSWER_TOKENS = 64;
 
     /** The reference of the default local model, when the demo chose one. */
     private String localModel;
@@ -94,6 +96,12 @@ final class DemoCommand implements Callable<Integer> {
                 FileTrees.deleteRecursively(tmp);
             }
         }
+    }
+
+    /** Shorter clues and answers for the small default model, whose long outputs mostly repeat themselves. */
+    private QueryOptions queryOptions() {
+        return localModel == null ? QueryOptions.DEFAULTS
+                : QueryOptions.builder().clueTokens(LOCAL_CLUE_TOKENS).answerTokens(LOCAL_ANSWER_TOKENS).build();
     }
 
     private MemoRAG.Builder withLocalOptions(MemoRAG.Builder b) {
@@ -153,7 +161,7 @@ final class DemoCommand implements Callable<Integer> {
             say("%nQuestion: %s", question);
             if (rag.hasGenerator()) {
                 TaskType task = rag.memoryStats() != null ? TaskType.MEMORY_QA : TaskType.RAG;
-                QueryResult r = rag.ask(question, task, QueryOptions.DEFAULTS, piece -> { });
+                QueryResult r = rag.ask(question, task, queryOptions(), piece -> { });
                 report.set("result", PipelineOutput.answer(r));
                 if (!json) {
                     System.out.println("Answer (" + task + "): " + r.answer().text());
@@ -163,7 +171,7 @@ final class DemoCommand implements Callable<Integer> {
                     PipelineOutput.printTimings(System.out, r.answer().timings());
                 }
             } else {
-                Recollection r = rag.recall(question, QueryOptions.DEFAULTS);
+                Recollection r = rag.recall(question, queryOptions());
                 report.put("answer", (String) null);
                 report.put("note", "no generative model configured");
                 report.set("result", PipelineOutput.recollection(r));
