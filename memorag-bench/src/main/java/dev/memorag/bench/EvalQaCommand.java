@@ -133,9 +133,13 @@ public final class EvalQaCommand implements Runnable {
                     double seconds = (System.nanoTime() - t0) / 1e9;
                     m.put("seconds", RetrievalEvalSupport.round(seconds));
                     s.set(method, m);
-                    table.add(new String[] {slice.name(), method, fmt(m.path("em")), fmt(m.path("f1")),
-                            m.path("n").asText(), String.format(Locale.ROOT, "%.1f", seconds),
-                            String.format(Locale.ROOT, "%.1f", seconds / Math.max(1, m.path("n").asInt()))});
+                    String[] row = {slice.name(), method, fmt(m.path("em")), fmt(m.path("f1")),
+                        m.path("n").asText(), String.format(Locale.ROOT, "%.1f", seconds),
+                        String.format(Locale.ROOT, "%.1f", seconds / Math.max(1, m.path("n").asInt()))};
+                    table.add(row);
+                    // Long runs: each method's line as soon as it is known, before the report at the end.
+                    err.println("result: " + String.join(" | ", row));
+                    err.flush();
                 }
             }
         }
