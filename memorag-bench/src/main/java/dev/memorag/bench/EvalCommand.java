@@ -8,6 +8,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             // Register eval subcommands here, one per line.
             EvalBookqaCommand.class,
+            EvalQaCommand.class,
             EvalRetrievalCommand.class,
             EvalZhPassagesCommand.class,
         })

@@ -4,9 +4,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.memorag.error.StorageException;
 import dev.memorag.error.InvalidInputException;
 import dev.memorag.MemoRAG;
+import dev.memorag.MemoRAGBuilder;
 import dev.memorag.api.Document;
 import dev.memorag.api.Generator;
 import dev.memorag.api.TaskType;
+import dev.memorag.memory.lite.LiteMemoryModelProvider;
 import dev.memorag.pipeline.MemorizeMode;
 import dev.memorag.pipeline.QueryOptions;
 import dev.memorag.pipeline.QueryResult;
@@ -26,8 +28,10 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code memorag demo}: memorises a public-domain book bundled with the tool (Alice's Adventures in Wonderland,
- * Project Gutenberg #11) with the offline default stack, saves it, reloads it and answers a question. Without a
- * generative model it says so and prints the retrieved evidence instead of an answer.
+ * Project Gutenberg #11) with the offline default stack, saves it, reloads it and answers a question. When neither a
+ * memory model nor a generator is configured, a small local chat model ({@link DefaultChatModel}) serves as
+ * MemoRAG-Lite gist memory and generator; since it writes its gists on the CPU, it reads only the first chapter unless
+ * {@code --full-book} is given. Without any generative model it says so and prints the retrieved evidence instead.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Memorise a bundled book, save, reload and answer a question about it.")
@@ -49,12 +53,38 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print a JSON report.")
     boolean json;
 
+    @Option(names = "--full-book", description = "With the default local chat model, memorise the whole book rather "
+            + "than its first chapter (several minutes on a laptop CPU).")
+    boolean fullBook;
+
+    @Option(names = "--no-local-model", description = "Do not look for a local chat model when none is configured.")
+    boolean noLocalModel;
+
+    /** Gist sizes for the small default model: short chunks keep its prompts well inside what it handles. */
+    static final String LOCAL_GIST_CHUNK_TOKENS = "1024";
+    static final String LOCAL_GIST_TOKENS = "128";
+    static final int LOCAL_CLUE_TOKENS = 48;
+    static final int LOCAL_ANSWER_TOKENS = 64;
+
+    /** The reference of the default local model, when the demo chose one. */
+    private String localModel;
+
     @Mixin
     PipelineOptions options;
 
     @Override
     public Integer call() throws IOException {
         String text = readBook();
+        if (options.memoryModel == null && options.generator == null && !noLocalModel
+                && !PipelineOptions.environmentHasGenerator(System.getenv())) {
+            localModel = DefaultChatModel.find(options.download, System.getenv()).orElse(null);
+            if (localModel != null) {
+                options.memoryModel = "lite:" + localModel;
+                if (!fullBook) {
+                    text = firstChapter(text);
+                }
+            }
+        }
         Path dir = save;
         Path tmp = null;
         if (dir == null) {
@@ -70,15 +100,36 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
+    /** Shorter clues and answers for the small default model, whose long outputs mostly repeat themselves. */
+    private QueryOptions queryOptions() {
+        return localModel == null ? QueryOptions.DEFAULTS
+                : QueryOptions.builder().clueTokens(LOCAL_CLUE_TOKENS).answerTokens(LOCAL_ANSWER_TOKENS).build();
+    }
+
+    private MemoRAGBuilder withLocalOptions(MemoRAGBuilder b) {
+        return localModel == null ? b : b.option(LiteMemoryModelProvider.CHUNK_TOKENS, LOCAL_GIST_CHUNK_TOKENS)
+                .option(LiteMemoryModelProvider.GIST_TOKENS, LOCAL_GIST_TOKENS);
+    }
+
+    /** The book up to the heading of its second chapter. */
+    static String firstChapter(String book) {
+        int second = book.indexOf("CHAPTER II.");
+        return second < 0 ? book : book.substring(0, second);
+    }
+
     private int run(String text, Path dir) {
         ProgressBar progress = options.progressBar();
         long tokens = Cl100kTokenCounter.INSTANCE.count(text);
+        if (localModel != null) {
+            say("No model configured: using the local chat model %s as MemoRAG-Lite memory and generator%s.",
+                    localModel, fullBook ? "" : " (first chapter only; --full-book reads all of it)");
+        }
         say("Memorising \"Alice's Adventures in Wonderland\" (Project Gutenberg #11, public domain): %,d characters, "
                 + "%,d tokens.", text.length(), tokens);
         long t0 = System.nanoTime();
         int chunks;
         java.util.Map<String, String> components;
-        try (MemoRAG rag = options.builder(progress).build()) {
+        try (MemoRAG rag = withLocalOptions(options.builder(progress)).build()) {
             rag.memorize(java.util.List.of(new Document("alice", text)), dir,
                     replace ? MemorizeMode.REPLACE : MemorizeMode.FAIL_IF_PRESENT);
             chunks = rag.chunks().size();
@@ -98,6 +149,10 @@ final class DemoCommand implements Callable<Integer> {
             say("Reloaded in %.2f s (%.0fx faster than memorising).", loadSeconds, memorizeSeconds / loadSeconds);
             ObjectNode report = PipelineOutput.object();
             report.put("book", "pg11_alice.txt");
+            report.put("characters", text.length());
+            if (localModel != null) {
+                report.put("local_model", localModel);
+            }
             report.put("tokens", tokens);
             report.put("chunks", chunks);
             report.put("memorize_seconds", memorizeSeconds);
@@ -108,7 +163,7 @@ final class DemoCommand implements Callable<Integer> {
             say("%nQuestion: %s", question);
             if (rag.hasGenerator()) {
                 TaskType task = rag.memoryStats() != null ? TaskType.MEMORY_QA : TaskType.RAG;
-                QueryResult r = rag.ask(question, task, QueryOptions.DEFAULTS, piece -> { });
+                QueryResult r = rag.ask(question, task, queryOptions(), piece -> { });
                 report.set("result", PipelineOutput.answer(r));
                 if (!json) {
                     System.out.println("Answer (" + task + "): " + r.answer().text());
@@ -118,7 +173,7 @@ final class DemoCommand implements Callable<Integer> {
                     PipelineOutput.printTimings(System.out, r.answer().timings());
                 }
             } else {
-                Recollection r = rag.recall(question, QueryOptions.DEFAULTS);
+                Recollection r = rag.recall(question, queryOptions());
                 report.put("answer", (String) null);
                 report.put("note", "no generative model configured");
                 report.set("result", PipelineOutput.recollection(r));

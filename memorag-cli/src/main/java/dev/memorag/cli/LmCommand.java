@@ -22,7 +22,7 @@ public final class LmCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--model", required = true, description = "Checkpoint directory (config.json + safetensors).")
+    @Option(names = "--model", required = true, description = "Checkpoint directory (config.json + safetensors) or a .gguf file.")
     Path model;
 
     @Option(names = "--ids", required = true, split = ",", description = "Prompt token ids, comma-separated.")

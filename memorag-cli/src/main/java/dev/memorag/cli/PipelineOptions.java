@@ -33,7 +33,8 @@ public final class PipelineOptions {
 
     @Option(names = "--generator", paramLabel = "REF",
             description = "Generator: openai:<model>, deepseek:<model>, azure:<deployment>, http(s)://host/v1#model, "
-                    + "or a local chat model (default: the memory model; else OPENAI_API_KEY / OPENAI_BASE_URL).")
+                    + "or a local chat model directory or .gguf file (default: the memory model; else OPENAI_API_KEY / "
+                    + "OPENAI_BASE_URL).")
     String generator;
 
     @Option(names = "--index", paramLabel = "KIND",

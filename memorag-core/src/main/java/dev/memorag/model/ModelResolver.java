@@ -4,6 +4,7 @@ import dev.memorag.error.CancelledException;
 import dev.memorag.error.DownloadException;
 import dev.memorag.error.InvalidInputException;
 import dev.memorag.error.ModelNotFoundException;
+import dev.memorag.gguf.GgufFile;
 import dev.memorag.api.CancellationToken;
 import dev.memorag.api.ProgressListener;
 import java.io.IOException;
@@ -131,7 +132,8 @@ public final class ModelResolver {
     }
 
     /**
-     * Resolves {@code reference} (a local directory or a hub repository id) to a local directory.
+     * Resolves {@code reference} (a local directory, a local {@code .gguf} file, or a hub repository id) to a local
+     * directory (or that file).
      *
      * <p>A cached snapshot is returned as it is: one fetched by {@link #download} with include patterns holds only
      * the files that matched, as with the Python tools.
@@ -406,7 +408,7 @@ public final class ModelResolver {
     private static Optional<Path> localDirectory(String reference) {
         try {
             Path p = Paths.get(reference);
-            if (Files.isDirectory(p)) {
+            if (Files.isDirectory(p) || GgufFile.isGgufFile(p)) {
                 return Optional.of(p.toAbsolutePath().normalize());
             }
             if (p.isAbsolute() || reference.startsWith(".") || reference.startsWith("~")) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.memorag.error.CorruptDataException;
 import dev.memorag.error.InvalidInputException;
 import dev.memorag.error.StateException;
+import dev.memorag.tensor.TensorSource;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -34,7 +35,7 @@ import java.util.TreeSet;
  *
  * <p>Thread-safety: thread-safe after opening; {@link #close()} must not race with reads.
  */
-public final class SafetensorsReader implements AutoCloseable {
+public final class SafetensorsReader implements TensorSource {
     /** Largest header accepted (the format's own limit is 100 MB). */
     static final long MAX_HEADER_BYTES = 100L * 1024 * 1024;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -264,10 +265,12 @@ public final class SafetensorsReader implements AutoCloseable {
     }
 
     /** Names of all tensors, sorted. */
+    @Override
     public Set<String> names() {
         return tensors.keySet();
     }
 
+    @Override
     public boolean contains(String name) {
         return tensors.containsKey(name);
     }
@@ -302,7 +305,13 @@ public final class SafetensorsReader implements AutoCloseable {
         }
     }
 
+    @Override
+    public long[] shape(String name) {
+        return info(name).shape();
+    }
+
     /** The tensor's values as floats, converted from F32, F16, BF16 or F64 (row-major). */
+    @Override
     public float[] readFloats(String name) {
         TensorInfo t = info(name);
         if (!t.dtype().isFloat()) {

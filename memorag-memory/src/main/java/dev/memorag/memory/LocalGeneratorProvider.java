@@ -3,6 +3,7 @@ package dev.memorag.memory;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.memorag.api.Generator;
+import dev.memorag.gguf.GgufFile;
 import dev.memorag.memory.lm.RuntimeOptions;
 import dev.memorag.spi.GeneratorProvider;
 import dev.memorag.spi.ProviderOptions;
@@ -13,8 +14,9 @@ import java.nio.file.Path;
 import java.util.Iterator;
 
 /**
- * Creates a {@link LocalGenerator} for references that are local model directories: {@code config.json} and
- * {@code tokenizer.json} present and no {@code beacon_*} keys (beacon memory models have their own provider).
+ * Creates a {@link LocalGenerator} for references that are local model directories ({@code config.json} and
+ * {@code tokenizer.json} present and no {@code beacon_*} keys: beacon memory models have their own provider) or
+ * {@code .gguf} files.
  * Options: {@link ProviderOptions#DEVICE} ({@code cpu}, {@code cuda}, {@code auto}) and {@link ProviderOptions#DTYPE}
  * ({@code fp32}, {@code fp16}, {@code int8}).
  *
@@ -29,6 +31,9 @@ public final class LocalGeneratorProvider implements GeneratorProvider {
             dir = Path.of(reference);
         } catch (InvalidPathException e) {
             return false;
+        }
+        if (GgufFile.isGgufFile(dir)) {
+            return true;
         }
         Path config = dir.resolve("config.json");
         if (!Files.isRegularFile(config) || !Files.isRegularFile(dir.resolve("tokenizer.json"))) {

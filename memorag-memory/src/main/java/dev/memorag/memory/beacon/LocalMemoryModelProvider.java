@@ -2,6 +2,7 @@ package dev.memorag.memory.beacon;
 
 import dev.memorag.error.InvalidInputException;
 import dev.memorag.api.MemoryModel;
+import dev.memorag.gguf.GgufFile;
 import dev.memorag.memory.lm.RuntimeOptions;
 import dev.memorag.memory.state.StorageType;
 import dev.memorag.spi.MemoryModelProvider;
@@ -11,7 +12,7 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 
 /**
- * Creates memory models from local checkpoint directories: a beacon model when {@code config.json} has
+ * Creates memory models from local checkpoint directories or {@code .gguf} files: a beacon model when {@code config.json} has
  * {@code beacon_*} keys ({@link BeaconMemoryModel}), otherwise a full-KV long-context memory
  * ({@link FullKvMemoryModel}). Options: {@code device} and {@code dtype} (see {@link RuntimeOptions#of(String,
  * String)}), {@value ProviderOptions#BEACON_RATIO}, {@code max_tokens} (limit on the
@@ -29,7 +30,7 @@ public final class LocalMemoryModelProvider implements MemoryModelProvider {
     public boolean supports(String reference) {
         try {
             Path p = Path.of(reference);
-            return Files.isRegularFile(p.resolve("config.json")) && Files.isRegularFile(p.resolve("tokenizer.json"));
+            return GgufFile.isGgufFile(p) || Files.isRegularFile(p.resolve("config.json")) && Files.isRegularFile(p.resolve("tokenizer.json"));
         } catch (InvalidPathException e) {
             return false;
         }

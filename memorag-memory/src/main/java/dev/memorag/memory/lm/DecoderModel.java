@@ -6,9 +6,12 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.memorag.error.ModelException;
 import dev.memorag.error.StateException;
+import dev.memorag.gguf.GgufCheckpoint;
+import dev.memorag.gguf.GgufFile;
 import dev.memorag.memory.lm.quant.Int8Kernels;
 import dev.memorag.memory.lm.quant.Int8Matrix;
 import dev.memorag.safetensors.SafetensorsReader;
+import dev.memorag.tensor.TensorSource;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -67,7 +70,7 @@ public final class DecoderModel implements AutoCloseable {
     /** Tokens of KV cache a plain decoder is budgeted for before loading (see {@link MemoryBudget}). */
     static final int BUDGET_CONTEXT = 8192;
 
-    /** Loads {@code dir} (config.json + safetensors) with {@code options}. */
+    /** Loads {@code dir} (config.json + safetensors, or a {@code .gguf} file) with {@code options}. */
     public static DecoderModel load(Path dir, RuntimeOptions options) {
         ModelConfig config = ModelConfig.load(dir);
         return load(dir, config, options, new Workload(0, Math.min(config.maxPositions(), BUDGET_CONTEXT),
@@ -96,7 +99,8 @@ public final class DecoderModel implements AutoCloseable {
         DataType dtype = plan.activationType();
         NDManager manager = NDManager.newBaseManager(plan.device(), "PyTorch");
         long t0 = System.nanoTime();
-        try (SafetensorsReader reader = SafetensorsReader.open(dir)) {
+        try (TensorSource reader = GgufFile.isGgufPath(dir) ? GgufCheckpoint.open(dir)
+                : SafetensorsReader.open(dir)) {
             WeightLoader w = new WeightLoader(reader, manager, dtype, dir.toString()).int8(plan.int8());
             int h = config.hiddenSize();
             int qd = config.numHeads() * config.headDim();

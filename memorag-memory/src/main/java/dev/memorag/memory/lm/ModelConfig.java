@@ -6,6 +6,8 @@ import dev.memorag.error.CorruptDataException;
 import dev.memorag.error.InvalidInputException;
 import dev.memorag.error.ModelException;
 import dev.memorag.error.UnsupportedFormatException;
+import dev.memorag.gguf.GgufCheckpoint;
+import dev.memorag.gguf.GgufFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -116,8 +118,13 @@ public record ModelConfig(ModelFamily family, int hiddenSize, int intermediateSi
         return false;
     }
 
-    /** Reads {@code dir/config.json}. */
+    /** Reads {@code dir/config.json}, or the metadata of a {@code .gguf} file. */
     public static ModelConfig load(Path dir) {
+        if (GgufFile.isGgufPath(dir)) {
+            try (GgufCheckpoint c = GgufCheckpoint.open(dir)) {
+                return parse(c.config(), dir.toString());
+            }
+        }
         Path file = dir.resolve("config.json");
         if (!Files.isRegularFile(file)) {
             throw new InvalidInputException("no config.json in model directory " + dir);

@@ -13,6 +13,7 @@ import dev.memorag.safetensors.DType;
 import dev.memorag.safetensors.Half;
 import dev.memorag.safetensors.SafetensorsReader;
 import dev.memorag.safetensors.TensorInfo;
+import dev.memorag.tensor.TensorSource;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -21,8 +22,9 @@ import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 
 /**
- * Loads named tensors from a safetensors checkpoint into NDArrays of the runtime precision, checking shapes. F32,
- * F16, BF16 and F64 tensors are converted while loading; tensors over 64 MiB are read in row blocks.
+ * Loads named tensors from a checkpoint into NDArrays of the runtime precision, checking shapes. From safetensors,
+ * F32, F16, BF16 and F64 tensors are converted while loading and tensors over 64 MiB are read in row blocks; other
+ * {@link TensorSource}s (GGUF) hand over float32 values, dequantised by the source.
  *
  * <p>Internal runtime API (NDArray-based), shared with the beacon memory model. Thread-safety: not thread-safe; use
  * one loader per model load.
@@ -31,7 +33,7 @@ public final class WeightLoader {
     /** Largest read buffer; bigger tensors are loaded in row blocks of at most this size. */
     static final long BLOCK_BYTES = 64L << 20;
 
-    private final SafetensorsReader reader;
+    private final TensorSource reader;
     private final NDManager manager;
     private final DataType dtype;
     private final Device device;
@@ -47,11 +49,11 @@ public final class WeightLoader {
      * @param dtype FLOAT32 or FLOAT16
      * @param source checkpoint path, for messages
      */
-    public WeightLoader(SafetensorsReader reader, NDManager manager, DataType dtype, String source) {
+    public WeightLoader(TensorSource reader, NDManager manager, DataType dtype, String source) {
         this(reader, manager, dtype, source, BLOCK_BYTES);
     }
 
-    WeightLoader(SafetensorsReader reader, NDManager manager, DataType dtype, String source, long blockBytes) {
+    WeightLoader(TensorSource reader, NDManager manager, DataType dtype, String source, long blockBytes) {
         this.blockBytes = blockBytes;
         this.reader = reader;
         this.manager = manager;
@@ -204,7 +206,11 @@ public final class WeightLoader {
         if (!reader.contains(name)) {
             throw new ModelException(source + ": weight '" + name + "' is missing from the checkpoint");
         }
-        TensorInfo info = reader.info(name);
+        if (!(reader instanceof SafetensorsReader safetensors)) {
+            throw new ModelException(source + ": weight '" + name + "': int8 weights are quantised at load from "
+                    + "safetensors checkpoints only; load this checkpoint with --dtype fp32 or fp16");
+        }
+        TensorInfo info = safetensors.info(name);
         if (!Arrays.equals(info.shape(), expected)) {
             throw new ModelException(source + ": weight '" + name + "' has shape " + Arrays.toString(info.shape())
                     + " but the config requires " + Arrays.toString(expected) + " (file " + info.file() + ")");
@@ -225,6 +231,12 @@ public final class WeightLoader {
      * @throws ModelException when the tensor is missing or its shape differs
      */
     public NDArray load(String name, long... expected) {
+        if (!(reader instanceof SafetensorsReader)) {
+            if (!reader.contains(name)) {
+                throw new ModelException(source + ": weight '" + name + "' is missing from the checkpoint");
+            }
+            return loadFloats(name, expected);
+        }
         TensorInfo info = checked(name, expected);
         long rowElems = expected.length <= 1 ? info.elementCount() : info.elementCount() / expected[0];
         long rowBytes = Math.max(1, rowElems * info.dtype().bytes());
@@ -250,6 +262,19 @@ public final class WeightLoader {
             all.close();
             throw e;
         }
+    }
+
+    /** A source that converts to float32 itself: one read, then the same copy to the runtime dtype and device. */
+    private NDArray loadFloats(String name, long[] expected) {
+        long[] shape = reader.shape(name);
+        if (!Arrays.equals(shape, expected)) {
+            throw new ModelException(source + ": weight '" + name + "' has shape " + Arrays.toString(shape)
+                    + " but the config requires " + Arrays.toString(expected));
+        }
+        float[] values = reader.readFloats(name);
+        ByteBuffer b = ByteBuffer.allocateDirect(values.length * 4).order(ByteOrder.nativeOrder());
+        b.asFloatBuffer().put(values);
+        return toRuntime(b, DType.F32, new Shape(expected));
     }
 
     private ByteBuffer widen(ByteBuffer raw, DType t, int n) {

@@ -8,6 +8,9 @@ import dev.memorag.error.InvalidInputException;
 import dev.memorag.error.ModelException;
 import dev.memorag.error.StateException;
 import dev.memorag.api.TokenCounter;
+import dev.memorag.gguf.GgufCheckpoint;
+import dev.memorag.gguf.GgufFile;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +19,8 @@ import java.util.Optional;
 
 /**
  * A checkpoint's tokenizer: {@code tokenizer.json} through DJL's Hugging Face tokenizers binding (local files only),
- * plus the special tokens and chat template of {@code tokenizer_config.json}.
+ * plus the special tokens and chat template of {@code tokenizer_config.json}; for a GGUF file, the same built from its
+ * embedded vocabulary and chat template.
  *
  * <p>Thread-safety: thread-safe for encode/decode; {@link #close()} must not race with them.
  */
@@ -37,21 +41,27 @@ public final class TextTokenizer implements TokenCounter, AutoCloseable {
         this.directory = directory;
     }
 
+    /** Options for the native tokenizer: no truncation or padding; the runtime checks lengths itself. */
+    private static final Map<String, String> OPTIONS = Map.of("addSpecialTokens", "false", "truncation", "false",
+            "padding", "false", "maxLength", String.valueOf(Integer.MAX_VALUE));
+
     /**
-     * Loads {@code dir/tokenizer.json} and, when present, {@code dir/tokenizer_config.json}.
+     * Loads {@code dir/tokenizer.json} and, when present, {@code dir/tokenizer_config.json}; or, when {@code dir} is
+     * a {@code .gguf} file, the tokenizer and chat template embedded in it.
      *
      * @throws InvalidInputException when tokenizer.json is missing
      */
     public static TextTokenizer load(Path dir) {
+        if (GgufFile.isGgufPath(dir)) {
+            return loadGguf(dir);
+        }
         Path json = dir.resolve("tokenizer.json");
         if (!Files.isRegularFile(json)) {
             throw new InvalidInputException("no tokenizer.json in model directory " + dir);
         }
         HuggingFaceTokenizer tok;
         try {
-            // No truncation or padding: the runtime checks lengths itself and reports clear errors.
-            tok = HuggingFaceTokenizer.newInstance(json, Map.of("addSpecialTokens", "false", "truncation", "false",
-                    "padding", "false", "maxLength", String.valueOf(Integer.MAX_VALUE)));
+            tok = HuggingFaceTokenizer.newInstance(json, OPTIONS);
         } catch (IOException | RuntimeException e) {
             throw new CorruptDataException(json + ": cannot load tokenizer: " + e.getMessage(), e);
         }
@@ -73,6 +83,29 @@ public final class TextTokenizer implements TokenCounter, AutoCloseable {
             }
         }
         return new TextTokenizer(tok, template, bos, eos, dir);
+    }
+
+    /** The GGUF's embedded vocabulary as a tokenizer.json tree, fed to the same native tokenizer. */
+    private static TextTokenizer loadGguf(Path file) {
+        JsonNode json;
+        JsonNode cfg;
+        try (GgufCheckpoint c = GgufCheckpoint.open(file)) {
+            json = c.tokenizerJson();
+            cfg = c.tokenizerConfig();
+        }
+        HuggingFaceTokenizer tok;
+        try {
+            tok = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(new ObjectMapper().writeValueAsBytes(json)),
+                    OPTIONS);
+        } catch (IOException | RuntimeException e) {
+            throw new CorruptDataException(file + ": cannot build a tokenizer from the embedded vocabulary: "
+                    + e.getMessage(), e);
+        }
+        String bos = ChatTemplate.tokenText(cfg.get("bos_token"));
+        String eos = ChatTemplate.tokenText(cfg.get("eos_token"));
+        ChatTemplate template = cfg.hasNonNull("chat_template")
+                ? new ChatTemplate(cfg.get("chat_template").asText(), bos, eos) : null;
+        return new TextTokenizer(tok, template, bos, eos, file);
     }
 
     /** Token ids of {@code text}, without adding BOS/EOS (chat templates carry their own). */
@@ -132,7 +165,8 @@ public final class TextTokenizer implements TokenCounter, AutoCloseable {
      */
     public ChatTemplate requireChatTemplate() {
         if (chatTemplate == null) {
-            throw new ModelException(directory.resolve("tokenizer_config.json") + ": field 'chat_template' is missing;"
+            throw new ModelException((GgufFile.isGgufPath(directory) ? directory + ": metadata 'tokenizer.chat_template'"
+                    : directory.resolve("tokenizer_config.json") + ": field 'chat_template'") + " is missing;"
                     + " a chat model is required");
         }
         return chatTemplate;
