@@ -10,7 +10,8 @@ import java.util.UUID;
 /**
  * Same protocol as `memorag bench llm`: random prompt ids (SplittableRandom(seed).nextInt(min(vocab,32000))), warm-up,
  * prefill, greedy decode. Args: model dir, prompt tokens, new tokens, seed, mode: F32 (default), Q8 or Q4 (weights
- * quantised by Jlama's own quantizeModel into a sibling directory first; activations quantised to I8, its fast path).
+ * quantised by Jlama's own quantizeModel into a sibling directory first; Q8 keeps F32 activations, Q4 quantises them to
+ * I8, its fast path).
  */
 public class JlamaBench {
     static int argmax(float[] v) { int b = 0; for (int i = 1; i < v.length; i++) if (v[i] > v[b]) b = i; return b; }
@@ -26,11 +27,18 @@ public class JlamaBench {
             DType q = mode.equals("Q4") ? DType.Q4 : DType.I8;
             java.nio.file.Path out = java.nio.file.Path.of(dir.getPath() + "-jlama-" + mode.toLowerCase());
             if (!java.nio.file.Files.exists(out)) {
+                // quantizeModel copies the model card and fails without one; the random checkpoints have none
+                java.nio.file.Path card = dir.toPath().resolve("README.md");
+                if (!java.nio.file.Files.exists(card)) {
+                    java.nio.file.Files.writeString(card, "random checkpoint\n");
+                }
                 com.github.tjake.jlama.safetensors.SafeTensorSupport.quantizeModel(dir.toPath(), q, null, null,
                         java.util.Optional.of(out));
             }
             dir = out.toFile();
-            working = DType.I8;
+            // Jlama multiplies I8 weights by F32 activations only (its I8 x I8 batch dot product throws
+            // UnsupportedOperationException); Q4 weights take I8 activations, its fastest path.
+            working = q == DType.Q4 ? DType.I8 : DType.F32;
         }
         long t0 = System.nanoTime();
         AbstractModel m = ModelSupport.loadModel(dir, DType.F32, working);
