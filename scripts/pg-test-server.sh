@@ -97,7 +97,7 @@ cmd_start() {
   # Bench-friendly settings: the HNSW build wants its graph in maintenance_work_mem; no durability needed here.
   cat >>"$home/data/postgresql.conf" <<EOF
 shared_buffers = 512MB
-maintenance_work_mem = 2GB
+maintenance_work_mem = 4GB
 max_parallel_maintenance_workers = 1
 fsync = off
 synchronous_commit = off
