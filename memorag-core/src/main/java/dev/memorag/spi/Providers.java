@@ -24,15 +24,17 @@ public final class Providers {
     }
 
     public static MemoryModel memoryModel(String reference, ProviderOptions options) {
-        return create(MemoryModelProvider.class, "memory model", reference, options);
+        return create(MemoryModelProvider.class, "memory model", "dev.memorag:memorag-memory", reference, options);
     }
 
     public static Embedder embedder(String reference, ProviderOptions options) {
-        return create(EmbedderProvider.class, "embedder", reference, options);
+        return create(EmbedderProvider.class, "embedder", "dev.memorag:memorag-retrieval", reference, options);
     }
 
     public static Generator generator(String reference, ProviderOptions options) {
-        return create(GeneratorProvider.class, "generator", reference, options);
+        return create(GeneratorProvider.class, "generator",
+                "dev.memorag:memorag-generation (OpenAI-compatible) and dev.memorag:memorag-memory (local models)",
+                reference, options);
     }
 
     private static <P extends ComponentProvider<?>> List<P> supporting(Class<P> type, String reference) {
@@ -45,8 +47,9 @@ public final class Providers {
         return out;
     }
 
-    private static <T, P extends ComponentProvider<T>> T create(Class<P> type, String what, String reference,
-            ProviderOptions options) {
+    /** {@code modules}: the artifacts whose providers create {@code what}, named when none takes the reference. */
+    private static <T, P extends ComponentProvider<T>> T create(Class<P> type, String what, String modules,
+            String reference, ProviderOptions options) {
         if (reference == null || reference.isBlank()) {
             throw new InvalidInputException(what + " reference must not be blank");
         }
@@ -55,7 +58,8 @@ public final class Providers {
         if (candidates.isEmpty()) {
             Path local = ModelReferences.resolve(reference, options.flag(ProviderOptions.DOWNLOAD)).orElseThrow(
                     () -> new InvalidInputException("no " + what + " provider supports reference '" + reference
-                            + "' (is the module that implements it on the class path?)"));
+                            + "' (" + what + " providers come from " + modules
+                            + "; dev.memorag:memorag-all brings every module)"));
             resolved = local.toString();
             candidates = supporting(type, resolved);
             if (candidates.isEmpty()) {

@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 import dev.memorag.error.InvalidInputException;
 import dev.memorag.error.ModelException;
+import dev.memorag.spi.DjlNatives;
 import java.util.Objects;
 
 /**
@@ -58,7 +59,8 @@ public record RuntimePlan(boolean gpu, RuntimeOptions.Precision precision) {
      */
     public static RuntimePlan of(RuntimeOptions options) {
         NativeThreading.configureBeforeEngineLoad();
-        int gpus = ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount();
+        int gpus = DjlNatives.start("the PyTorch runtime of the local models",
+                () -> ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount());
         RuntimePlan plan = choose(options.device(), options.precision(), gpus);
         if (!plan.gpu() && plan.precision() == RuntimeOptions.Precision.FLOAT16) {
             LOG.warn("fp16 on the CPU halves weight memory but is usually slower than fp32 (no native fp16 "

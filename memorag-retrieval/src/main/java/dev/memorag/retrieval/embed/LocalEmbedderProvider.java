@@ -3,6 +3,7 @@ package dev.memorag.retrieval.embed;
 import ai.djl.Device;
 import dev.memorag.error.InvalidInputException;
 import dev.memorag.api.Embedder;
+import dev.memorag.spi.DjlNatives;
 import dev.memorag.spi.EmbedderProvider;
 import dev.memorag.spi.ProviderOptions;
 import java.io.IOException;
@@ -73,16 +74,21 @@ public final class LocalEmbedderProvider implements EmbedderProvider {
             case "cpu":
                 return Device.cpu();
             case "cuda": case "gpu":
-                if (ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount() == 0) {
+                if (gpuCount() == 0) {
                     throw new dev.memorag.error.ModelException("device cuda requested but the PyTorch engine sees no "
                             + "GPU (put a CUDA flavour of pytorch-native on the class path, or use cpu or auto)");
                 }
                 return Device.gpu();
             case "auto":
-                return ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount() > 0 ? Device.gpu() : Device.cpu();
+                return gpuCount() > 0 ? Device.gpu() : Device.cpu();
             default:
                 throw new InvalidInputException("option 'device' must be cpu, cuda or auto, was '" + name + "'");
         }
+    }
+
+    private static int gpuCount() {
+        return DjlNatives.start("a safetensors embedder",
+                () -> ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount());
     }
 
     /**

@@ -31,6 +31,7 @@ public final class ModelResources {
     /**
      * Returns a file holding the class-path resource {@code name}, extracting it when needed.
      *
+     * @param hint the artifact that provides the resource, as groupId:artifactId:version, for the error
      * @throws ModelNotFoundException when the resource is not on the class path
      */
     public static Path extract(String name, String hint) {
@@ -38,7 +39,7 @@ public final class ModelResources {
         var url = cl.getResource(name);
         if (url == null) {
             throw new ModelNotFoundException("class-path resource '" + name + "' not found; add " + hint
-                    + " to the class path");
+                    + " to the class path (dev.memorag:memorag-all brings the bundled models)");
         }
         try {
             long size = url.openConnection().getContentLengthLong();

@@ -16,6 +16,7 @@ import dev.memorag.error.StateException;
 import dev.memorag.api.EmbedPurpose;
 import dev.memorag.api.Embedder;
 import dev.memorag.api.ProgressListener;
+import dev.memorag.spi.DjlNatives;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,7 +61,7 @@ public final class OnnxEmbedder implements Embedder {
             throw new InvalidInputException("ONNX model file not found: " + b.modelFile);
         }
         this.tokenizer = new TextTokenizer(b.tokenizerFile, b.maxTokens);
-        Model m = Model.newInstance(id, "OnnxRuntime");
+        Model m = DjlNatives.start("the ONNX embedder " + id, () -> Model.newInstance(id, "OnnxRuntime"));
         try {
             Map<String, Object> options = new HashMap<>();
             if (b.threads > 0) {

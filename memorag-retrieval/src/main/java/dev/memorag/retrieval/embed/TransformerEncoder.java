@@ -10,6 +10,7 @@ import ai.djl.nn.Activation;
 import dev.memorag.error.ModelException;
 import dev.memorag.safetensors.SafetensorsReader;
 import dev.memorag.safetensors.TensorInfo;
+import dev.memorag.spi.DjlNatives;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -53,7 +54,8 @@ final class TransformerEncoder implements AutoCloseable {
         }
         this.config = config;
         this.dtype = dtype;
-        this.manager = Engine.getEngine("PyTorch").newBaseManager(device);
+        this.manager = DjlNatives.start("the safetensors encoder " + dir,
+                () -> Engine.getEngine("PyTorch").newBaseManager(device));
         try (SafetensorsReader r = SafetensorsReader.open(dir)) {
             String prefix = detectPrefix(r, dir);
             int h = config.hiddenSize();

@@ -13,6 +13,7 @@ import dev.memorag.error.InvalidInputException;
 import dev.memorag.error.StateException;
 import dev.memorag.api.ScoredId;
 import dev.memorag.api.VectorIndex;
+import dev.memorag.spi.DjlNatives;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -65,7 +66,9 @@ public final class FlatIndex implements VectorIndex, VectorLookup {
         }
         this.dimension = dimension;
         this.vectors = new float[16 * dimension];
-        this.manager = Engine.getEngine("PyTorch").newBaseManager(Objects.requireNonNull(device, "device"));
+        Objects.requireNonNull(device, "device");
+        this.manager = DjlNatives.start("the flat vector index",
+                () -> Engine.getEngine("PyTorch").newBaseManager(device));
     }
 
     /** The device chosen by {@code "cpu"}, {@code "gpu"} or {@code "auto"} (a GPU when the engine sees one). */
@@ -73,7 +76,8 @@ public final class FlatIndex implements VectorIndex, VectorLookup {
         return switch (name == null ? "auto" : name.toLowerCase(java.util.Locale.ROOT)) {
             case "cpu" -> Device.cpu();
             case "gpu", "cuda" -> Device.gpu();
-            case "auto" -> Engine.getEngine("PyTorch").getGpuCount() > 0 ? Device.gpu() : Device.cpu();
+            case "auto" -> DjlNatives.start("the flat vector index", () -> Engine.getEngine("PyTorch").getGpuCount())
+                    > 0 ? Device.gpu() : Device.cpu();
             default -> throw new InvalidInputException("device must be cpu, gpu or auto, was '" + name + "'");
         };
     }
