@@ -234,15 +234,19 @@ public final class PipelineState implements AutoCloseable {
         return components.memory();
     }
 
-    /** The memory model of {@code task}, which must hold a memory. */
+    /**
+     * The memory model of {@code task}, which must hold a memory. The message points to what works without one, and
+     * only to what works with the components at hand (RAG needs a generator; recall needs nothing).
+     */
     MemoryModel requireMemory(TaskType task) {
         MemoryModel memory = memory();
         if (memory == null) {
             throw new StateException(task + " needs a memory model, and "
-                    + (saveDir == null ? "none is configured (builder.memoryModel, CLI --memory-model)"
-                            : "the memory in " + saveDir + " was built without one (memorise again with a memory "
-                            + "model, CLI: memorize --memory-model REF)")
-                    + "; TaskType.RAG (CLI: --task rag) works without one");
+                    + (saveDir == null ? "none is configured: set MemoRAGBuilder.memoryModel (CLI: --memory-model REF)"
+                            : "the memory in " + saveDir + " was built without one: memorise it again with a memory "
+                            + "model (CLI: memorag memorize --memory-model REF --replace)")
+                    + (hasGenerator() ? "; TaskType.RAG (CLI: --task rag) works without one"
+                            : "; recall() (CLI: memorag recall) retrieves evidence without one"));
         }
         if (!memory.hasMemory()) {
             throw new StateException("memory model " + memory.id() + " holds no memory: memorize or load first");
@@ -254,8 +258,9 @@ public final class PipelineState implements AutoCloseable {
     Generator requireGenerator(TaskType task) {
         Generator g = components.generatorOrNull();
         if (g == null) {
-            throw new StateException(task + " needs a generator, and none is configured (builder.generator, CLI "
-                    + "--generator; a memory model that can answer is used by default)");
+            throw new StateException(task + " needs a generator, and none is configured: set "
+                    + "MemoRAGBuilder.generator (CLI: --generator REF) or call attachGenerator, or use a memory model "
+                    + "that can answer; recall() (CLI: memorag recall) retrieves the evidence without one");
         }
         return g;
     }
