@@ -82,11 +82,16 @@ public final class PipelineState implements AutoCloseable {
         if (target != null) {
             guardTarget(target, mode);
         }
+        Language detected = config.languageOr(Language.detect(docs.get(0).text()));
+        if (memory() != null) {
+            // before the chunks are embedded: a text too long for the memory model fails now, not after that work
+            memory().requireCapacity(List.of(joined(docs)), config.prompts(detected), false);
+        }
         transaction(() -> {
             long t0 = System.nanoTime();
             clearContent();
             saveDir = null;
-            language = config.languageOr(Language.detect(docs.get(0).text()));
+            language = detected;
             chunkTokens = config.chunkTokensFor(language);
             components.useDefaultEmbedder(config, language);
             List<Chunk> chunks = chunk(docs);
@@ -110,6 +115,9 @@ public final class PipelineState implements AutoCloseable {
     public void add(List<Document> docs) {
         requireContent();
         TextInputs.requireDocuments(docs, documentOrdinal.keySet());
+        if (memory() != null) {
+            memory().requireCapacity(docs.stream().map(Document::text).toList(), prompts(), true);
+        }
         transaction(() -> {
             index.add(chunk(docs), config.progress());
             List<Document> all = new ArrayList<>(documents);
