@@ -43,7 +43,9 @@ import java.util.function.Supplier;
  * <p><b>Components.</b> Each component is given by reference (resolved through {@link dev.memorag.spi.Providers} and
  * {@link dev.memorag.spi.ChunkIndexProvider}s on the class path; the pipeline then owns and closes it) or as an instance (the caller
  * keeps ownership and closes it). Without a memory model the pipeline still chunks, indexes and saves, and answers
- * {@link TaskType#RAG} queries; the memory tasks then fail with {@link StateException}.
+ * {@link TaskType#RAG} queries and {@link TaskType#SUMMARIZE} (from the text's beginning, without key points); the
+ * memory QA tasks then fail with {@link StateException}. Without a generator, {@link #recall} still retrieves the
+ * evidence a generator would answer from.
  *
  * <p><b>Documents.</b> The memory holds an ordered list of documents. {@link #memorize} reads them all (joined by
  * blank lines) into the memory model; {@link #add} appends new documents with {@link MemoryModel#append}, without

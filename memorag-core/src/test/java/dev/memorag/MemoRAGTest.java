@@ -297,18 +297,27 @@ class MemoRAGTest {
             Answer a = rag.query(QUESTION, TaskType.RAG, QueryOptions.DEFAULTS);
             assertFalse(a.evidence().isEmpty());
             StateException e = assertThrows(StateException.class, () -> rag.query(QUESTION));
-            assertEquals("MEMORY_QA needs a memory model, and the memory in " + dir + " was built without one "
-                    + "(memorise again with a memory model, CLI: memorize --memory-model REF); TaskType.RAG (CLI: "
-                    + "--task rag) works without one", e.getMessage());
+            assertEquals("MEMORY_QA needs a memory model, and the memory in " + dir + " was built without one: "
+                    + "memorise it again with a memory model (CLI: memorag memorize --memory-model REF --replace); "
+                    + "TaskType.RAG (CLI: --task rag) works without one", e.getMessage());
             Recollection r = rag.recall(QUESTION, QueryOptions.DEFAULTS);
             assertEquals(List.of(), r.clues());
             assertFalse(r.evidence().isEmpty());
+            QueryResult summary = rag.ask("", TaskType.SUMMARIZE, QueryOptions.DEFAULTS,
+                    dev.memorag.api.TokenListener.NONE);
+            assertEquals(List.of(), summary.answer().clues());
+            assertEquals("doc-1#0", summary.answer().evidence().get(0).chunk().id(), "from the text's beginning");
+            assertEquals(List.of("no memory model, so no key points; summarising the text from its beginning"),
+                    summary.warnings());
         }
         try (MemoRAG rag = MemoRAG.load(dir, builder(null, null))) {
             StateException e = assertThrows(StateException.class,
                     () -> rag.query(QUESTION, TaskType.RAG, QueryOptions.DEFAULTS));
             assertTrue(e.getMessage().startsWith("RAG needs a generator"), e.getMessage());
             assertFalse(rag.hasGenerator());
+            e = assertThrows(StateException.class, () -> rag.query(QUESTION));
+            assertTrue(e.getMessage().endsWith("; recall() (CLI: memorag recall) retrieves evidence without one"),
+                    "no advice to try RAG, which needs a generator too: " + e.getMessage());
         }
     }
 

@@ -1,12 +1,16 @@
 package dev.memorag.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.memorag.MemoRAG;
 import dev.memorag.api.Generator;
 import dev.memorag.api.TaskType;
 import dev.memorag.api.TokenListener;
+import dev.memorag.error.InvalidInputException;
 import dev.memorag.pipeline.EvidenceOrder;
 import dev.memorag.pipeline.QueryOptions;
 import dev.memorag.pipeline.QueryResult;
+import dev.memorag.pipeline.Recollection;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -22,14 +26,23 @@ final class AskCommand implements Callable<Integer> {
 
     /** CLI names of the tasks. */
     enum Task {
-        memorag(TaskType.MEMORY_QA), qa(TaskType.MEMORY_ONLY_QA), summarize(TaskType.SUMMARIZE), rag(TaskType.RAG);
+        memorag(TaskType.MEMORY_QA, true), qa(TaskType.MEMORY_ONLY_QA, true), summarize(TaskType.SUMMARIZE, false),
+        rag(TaskType.RAG, false);
 
         final TaskType type;
+        /** Whether the task cannot run on a save memorised without a memory model. */
+        final boolean needsMemory;
 
-        Task(TaskType type) {
+        Task(TaskType type, boolean needsMemory) {
             this.type = type;
+            this.needsMemory = needsMemory;
         }
     }
+
+    /** How to get an answer (or a summary) when nothing can generate one; printed after the evidence. */
+    static final String ADD_A_GENERATOR = "add a generator: --generator openai:MODEL (with OPENAI_API_KEY set), "
+            + "--generator http://HOST:PORT/v1#MODEL (an OpenAI-compatible server) or --generator PATH (a local chat "
+            + "model directory or .gguf file); or set OPENAI_API_KEY (or OPENAI_BASE_URL) and run it again";
 
     /** CLI names of the evidence orders. */
     enum Order {
@@ -48,8 +61,9 @@ final class AskCommand implements Callable<Integer> {
     @Parameters(index = "1", paramLabel = "QUESTION", description = "The question.")
     String question;
 
-    @Option(names = "--task", paramLabel = "TASK", defaultValue = "memorag",
-            description = "memorag (clues + retrieval, default), qa (memory only), summarize, rag (no memory).")
+    @Option(names = "--task", paramLabel = "TASK",
+            description = "memorag (clues + retrieval; the default when the save has a memory model), qa (memory "
+                    + "only), summarize, rag (retrieval only; the default when the save has no memory model).")
     Task task;
 
     @Mixin
@@ -60,21 +74,42 @@ final class AskCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return run(dir, question, task.type, flags, options);
+        return run(dir, question, task, flags, options);
     }
 
-    /** Shared by {@code ask} and {@code summarize}. */
-    static int run(Path dir, String question, TaskType task, QueryFlags flags, PipelineOptions options) {
+    /**
+     * Shared by {@code ask} and {@code summarize}. {@code requested} null picks the task the save supports. Without a
+     * generator the evidence is printed with how to get an answer, and the command succeeds: the evidence is a result.
+     */
+    static int run(Path dir, String question, Task requested, QueryFlags flags, PipelineOptions options) {
+        QueryOptions query = flags.queryOptions();
         ProgressBar progress = options.progressBar();
         try (MemoRAG rag = options.builder(progress).load(dir);
                 Generator fallback = options.attachEnvironmentGenerator(rag)) {
             progress.finish();
+            boolean memory = rag.memoryStats() != null;
+            Task task = requested != null ? requested : memory ? Task.memorag : Task.rag;
+            if (task.needsMemory && !memory) {
+                throw new InvalidInputException("--task " + task + " needs a memory model, and " + dir
+                        + " was memorised without one: memorise it again with --memory-model REF (memorag memorize "
+                        + "FILE... --save " + dir + " --replace --memory-model REF), or leave out --task to answer "
+                        + "by retrieval alone");
+            }
+            if (!rag.hasGenerator()) {
+                PrintWriter note = options.err();
+                if (task == Task.summarize) {
+                    printSaveWithoutGenerator(rag, dir, flags.json, note);
+                } else {
+                    printEvidenceWithoutGenerator(rag, question, query, flags.json, note, memory);
+                }
+                return 0;
+            }
             boolean stream = !flags.json && !flags.noStream;
             TokenListener listener = stream ? piece -> {
                 System.out.print(piece);
                 System.out.flush();
             } : TokenListener.NONE;
-            QueryResult r = rag.ask(question, task, flags.queryOptions(), listener);
+            QueryResult r = rag.ask(question, task.type, query, listener);
             if (flags.json) {
                 PipelineOutput.print(System.out, PipelineOutput.answer(r));
                 return 0;
@@ -102,6 +137,51 @@ final class AskCommand implements Callable<Integer> {
             PipelineOutput.printTimings(System.out, r.answer().timings());
             return 0;
         }
+    }
+
+    /** {@code ask} with nothing to answer: the clues and evidence an answer would come from, then how to get one. */
+    private static void printEvidenceWithoutGenerator(MemoRAG rag, String question, QueryOptions query, boolean json,
+            PrintWriter note, boolean memory) {
+        Recollection r = rag.recall(question, query);
+        String advice = "no generator, so no answer; to get one, " + ADD_A_GENERATOR
+                + (memory ? "" : ", or memorise with --memory-model REF (a memory model answers too)");
+        if (json) {
+            ObjectNode n = PipelineOutput.recollection(r);
+            n.putNull("answer");
+            n.put("no_generator", advice);
+            PipelineOutput.print(System.out, n);
+            return;
+        }
+        if (!r.clues().isEmpty()) {
+            System.out.println("clues:");
+            r.clues().forEach(c -> System.out.println("  " + c));
+        }
+        System.out.printf(Locale.ROOT, "evidence for \"%s\": %d passage(s)%s%n", question, r.evidence().size(),
+                memory ? "" : " (no memory model: the question alone retrieved them)");
+        PipelineOutput.printEvidence(System.out, r.evidence());
+        System.out.flush();
+        note.println(advice);
+        note.flush();
+    }
+
+    /** {@code summarize} with nothing to write the summary: what the save holds, then how to get a summary. */
+    private static void printSaveWithoutGenerator(MemoRAG rag, Path dir, boolean json, PrintWriter note) {
+        String advice = "no generator, so no summary; to get one, " + ADD_A_GENERATOR;
+        if (json) {
+            ObjectNode n = PipelineOutput.object();
+            n.put("task", TaskType.SUMMARIZE.name());
+            n.putNull("answer");
+            rag.documentIds().forEach(n.putArray("documents")::add);
+            n.put("chunks", rag.chunks().size());
+            n.put("no_generator", advice);
+            PipelineOutput.print(System.out, n);
+            return;
+        }
+        System.out.printf(Locale.ROOT, "%s holds %d document(s) in %,d chunks: %s%n", dir, rag.documentIds().size(),
+                rag.chunks().size(), String.join(", ", rag.documentIds()));
+        System.out.flush();
+        note.println(advice);
+        note.flush();
     }
 
     /**
@@ -137,7 +217,18 @@ final class AskCommand implements Callable<Integer> {
         @Option(names = "--show-evidence", description = "Print the evidence passages in full.")
         boolean showEvidence;
 
+        /** The query options; flags out of range fail here, in their command-line names, before models load. */
         QueryOptions queryOptions() {
+            if (hits < 0) {
+                throw new InvalidInputException("--hits must be >= 0 (0: the default of " + MemoRAG.DEFAULT_HITS
+                        + "), was " + hits);
+            }
+            if (maxTokens <= 0) {
+                throw new InvalidInputException("--max-tokens must be > 0, was " + maxTokens);
+            }
+            if (clueTokens <= 0) {
+                throw new InvalidInputException("--clue-tokens must be > 0, was " + clueTokens);
+            }
             return QueryOptions.builder().hits(hits).order(order.order).draftAnswer(draft).answerTokens(maxTokens)
                     .clueTokens(clueTokens).keyPointTokens(Math.max(clueTokens, 4 * clueTokens)).build();
         }

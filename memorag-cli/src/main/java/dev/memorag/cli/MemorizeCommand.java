@@ -67,13 +67,28 @@ final class MemorizeCommand implements Callable<Integer> {
                         + "(%,.0f tokens/s) into %s%n", docs.size(), tokens, rag.chunks().size(), seconds,
                         tokens / seconds, save);
                 System.out.println("components: " + rag.describe());
-                if (stats == null) {
-                    System.out.println("no memory model configured: the save supports retrieval (ask --task rag) "
-                            + "only; add --memory-model for the memory tasks");
-                }
+                printNextSteps(stats != null);
             }
         }
         return 0;
+    }
+
+    /** What the save supports and the commands that use it, with the generator that was configured. */
+    private void printNextSteps(boolean memory) {
+        String generatorOption = options.generator == null ? "" : " --generator " + options.generator;
+        if (memory) {
+            System.out.printf(Locale.ROOT, "the save holds a memory: next, memorag ask %s \"QUESTION\"%s, "
+                    + "memorag summarize %s%s, or memorag recall %s \"QUESTION\" (clues and evidence only)%n",
+                    save, generatorOption, save, generatorOption, save);
+            return;
+        }
+        boolean answers = options.generator != null || PipelineOptions.environmentHasGenerator(System.getenv());
+        System.out.printf(Locale.ROOT, "no memory model: the save supports retrieval only (no clues, no key points)."
+                + " Next: memorag recall %s \"QUESTION\" (the evidence), memorag ask %s \"QUESTION\"%s%n", save,
+                save, answers ? generatorOption : " --generator REF (openai:MODEL, http://HOST:PORT/v1#MODEL or a "
+                        + "local chat model directory or .gguf file; without one, ask prints the evidence)");
+        System.out.println("memorise with --memory-model REF for MemoRAG's memory (a beacon checkpoint, or "
+                + "lite:CHAT_MODEL), which also answers");
     }
 
     /** One document per file, id = file name (or the path when two files share a name); strict UTF-8. */

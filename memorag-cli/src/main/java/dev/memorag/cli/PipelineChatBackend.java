@@ -27,11 +27,18 @@ final class PipelineChatBackend implements ChatBackend {
     private final MemoRAG rag;
     private final String modelId;
     private final TaskType task;
+    private final int hits;
 
     PipelineChatBackend(MemoRAG rag, String modelId) {
+        this(rag, modelId, 0);
+    }
+
+    /** {@code hits}: chunks per retrieval query, 0 for the pipeline's default. */
+    PipelineChatBackend(MemoRAG rag, String modelId, int hits) {
         this.rag = Objects.requireNonNull(rag, "rag");
         this.modelId = Objects.requireNonNull(modelId, "modelId");
         this.task = rag.memoryStats() != null ? TaskType.MEMORY_QA : TaskType.RAG;
+        this.hits = hits;
     }
 
     @Override
@@ -45,7 +52,7 @@ final class PipelineChatBackend implements ChatBackend {
         if (question == null || question.isBlank()) {
             throw new InvalidInputException("the conversation has no user message to answer");
         }
-        QueryOptions q = QueryOptions.builder().answerTokens(options.maxNewTokens())
+        QueryOptions q = QueryOptions.builder().hits(hits).answerTokens(options.maxNewTokens())
                 .order(EvidenceOrder.DOCUMENT_POSITION).cancellation(options.cancellation()).build();
         QueryResult r = rag.ask(question, task, q, listener);
         return new BackendAnswer(r.answer().text(), FinishReason.STOP, r.answer().usage(), r.answer().evidence());

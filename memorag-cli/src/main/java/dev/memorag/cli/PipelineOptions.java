@@ -8,6 +8,7 @@ import dev.memorag.api.Language;
 import dev.memorag.api.ProgressListener;
 import dev.memorag.generation.Generators;
 import dev.memorag.spi.ProviderOptions;
+import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.CommandLine.Model.CommandSpec;
@@ -79,6 +80,11 @@ public final class PipelineOptions {
     /** A progress bar on the command's standard error (plain lines when it is not a terminal). */
     public ProgressBar progressBar() {
         return ProgressBar.forStderr(spec.commandLine().getErr(), quiet, ProgressBar.Unit.COUNT);
+    }
+
+    /** The command's standard error: notes that are not results. */
+    PrintWriter err() {
+        return spec.commandLine().getErr();
     }
 
     /** A builder with these options; {@code --generator} is created (and owned) by the pipeline. */

@@ -2,7 +2,9 @@ package dev.memorag.cli;
 
 import dev.memorag.error.InvalidInputException;
 import dev.memorag.MemoRAG;
+import dev.memorag.MemoRAGBuilder;
 import dev.memorag.api.Generator;
+import dev.memorag.generation.Generators;
 import dev.memorag.generation.server.ChatBackend;
 import dev.memorag.generation.server.ChatServer;
 import dev.memorag.generation.server.GeneratorBackend;
@@ -19,8 +21,10 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code memorag serve}: an OpenAI-compatible chat-completions server on the JDK's HTTP server. With {@code --save} it
- * answers through the MemoRAG pipeline over that save directory (evidence in the extra {@code evidence} field; the
- * optional {@code --generator} writes the answers); with only {@code --generator} it serves that generator.
+ * answers through the MemoRAG pipeline over that save directory (evidence in the extra {@code evidence} field): with
+ * the save's memory model when it has one, else by retrieval; {@code --generator} (or the OpenAI variables) writes the
+ * answers, else the memory model does. It refuses to start when nothing could answer. With only {@code --generator} it
+ * serves that generator.
  *
  * <p>Thread-safety: one instance per command-line invocation.
  */
@@ -37,8 +41,9 @@ public final class ServeCommand implements Callable<Integer> {
     Path save;
 
     @Option(names = "--generator", paramLabel = "REF",
-            description = "Generator to serve, e.g. openai:gpt-4o-mini, deepseek:deepseek-chat, azure:DEPLOYMENT, "
-                    + "http://127.0.0.1:8000/v1#MODEL.")
+            description = "Generator to serve or to answer with, e.g. openai:gpt-4o-mini, deepseek:deepseek-chat, "
+                    + "azure:DEPLOYMENT, http://127.0.0.1:8000/v1#MODEL, or a local chat model directory or .gguf "
+                    + "file (with --save, default: the save's memory model; else OPENAI_API_KEY / OPENAI_BASE_URL).")
     String generator;
 
     @Option(names = "--generator-option", paramLabel = "KEY=VALUE",
@@ -46,7 +51,21 @@ public final class ServeCommand implements Callable<Integer> {
                     + "cache_dir); repeatable.")
     Map<String, String> generatorOptions = new LinkedHashMap<>();
 
-    @Option(names = "--model-id", paramLabel = "ID", description = "Model id to report (default: the generator's id).")
+    @Option(names = "--memory-model", paramLabel = "REF",
+            description = "With --save: the memory model to load the save's memory into (default: the one the save "
+                    + "records).")
+    String memoryModel;
+
+    @Option(names = "--embedder", paramLabel = "REF",
+            description = "With --save: the embedder (default: the one the save records; must be the same model).")
+    String embedder;
+
+    @Option(names = "--hits", paramLabel = "N", defaultValue = "0",
+            description = "With --save: chunks retrieved per query (default: " + MemoRAG.DEFAULT_HITS + ").")
+    int hits;
+
+    @Option(names = "--model-id", paramLabel = "ID", description = "Model id to report and accept in requests "
+            + "(default: memorag:SAVE_NAME with --save, else the generator's id).")
     String modelId;
 
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind (default: ${DEFAULT-VALUE}).")
@@ -66,43 +85,108 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "8", description = "Worker threads (default: ${DEFAULT-VALUE}).")
     int threads;
 
+    /**
+     * A started server and the models it answers with; closing it stops the server and closes them.
+     *
+     * @param server the running server
+     * @param model the model id it serves
+     * @param description what answers, for the start-up line
+     * @param rag the pipeline over {@code --save}, or null
+     * @param generator the generator this command created, or null
+     */
+    record Serving(ChatServer server, String model, String description, MemoRAG rag, Generator generator)
+            implements AutoCloseable {
+        @Override
+        public void close() {
+            try {
+                server.close();
+            } finally {
+                closeAll(rag, generator);
+            }
+        }
+    }
+
     @Override
     public Integer call() throws InterruptedException {
+        Serving serving = start();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            serving.close();
+            stopped.countDown();
+        }, "memorag-serve-shutdown"));
+        spec.commandLine().getOut().println("memorag serve: model '" + serving.model() + "' (" + serving.description()
+                + ") at " + serving.server().baseUri() + (bearerToken() == null ? "" : " (bearer token required)")
+                + "; Ctrl-C to stop");
+        spec.commandLine().getOut().flush();
+        stopped.await();
+        return 0;
+    }
+
+    private String bearerToken() {
+        return token != null ? token : System.getenv(TOKEN_ENV);
+    }
+
+    /** Loads what answers and starts the server; fails, having closed what it opened, when nothing can answer. */
+    Serving start() {
         if (save == null && generator == null) {
             throw new InvalidInputException("memorag serve: nothing to serve; give --save DIR (a memorised corpus) "
                     + "and/or --generator REF (for example openai:gpt-4o-mini or http://127.0.0.1:8000/v1#MODEL)");
         }
-        String bearer = token != null ? token : System.getenv(TOKEN_ENV);
+        if (save == null && (memoryModel != null || embedder != null || hits != 0)) {
+            throw new InvalidInputException("memorag serve: --memory-model, --embedder and --hits configure the "
+                    + "pipeline over a save directory; give --save DIR with them");
+        }
+        if (hits < 0) {
+            throw new InvalidInputException("--hits must be >= 0 (0: the default of " + MemoRAG.DEFAULT_HITS
+                    + "), was " + hits);
+        }
         Generator g = generator == null ? null : Providers.generator(generator, new ProviderOptions(generatorOptions));
         MemoRAG rag = null;
-        ChatServer server;
         try {
             ChatBackend backend;
+            String description;
             if (save != null) {
-                rag = (g == null ? MemoRAG.builder() : MemoRAG.builder().generator(g)).load(save);
-                backend = new PipelineChatBackend(rag, modelId != null ? modelId : "memorag:" + save.getFileName());
+                rag = pipeline(g).load(save);
+                if (g == null && !rag.hasGenerator() && PipelineOptions.environmentHasGenerator(System.getenv())) {
+                    g = Generators.fromEnvironment();
+                    rag.attachGenerator(g);
+                }
+                if (!rag.hasGenerator()) {
+                    throw new InvalidInputException("memorag serve: nothing can answer over " + save + ": it was "
+                            + "memorised without a memory model, and no generator is given; "
+                            + AskCommand.ADD_A_GENERATOR);
+                }
+                backend = new PipelineChatBackend(rag, modelId != null ? modelId : "memorag:" + save.getFileName(),
+                        hits);
+                Map<String, String> parts = rag.describe();
+                description = (rag.memoryStats() != null ? "memory model " + parts.get("memory_model")
+                        : "retrieval") + " over " + save + ", answers by " + parts.get("generator");
             } else {
                 backend = GeneratorBackend.of(g, modelId != null ? modelId : g.id());
+                description = "generator " + g.id();
             }
-            server = ChatServer.builder(backend).host(host).port(port).bearerToken(bearer)
+            ChatServer server = ChatServer.builder(backend).host(host).port(port).bearerToken(bearerToken())
                     .maxRequestBytes(maxRequestBytes).threads(threads).start();
+            return new Serving(server, backend.modelId(), description, rag, g);
         } catch (RuntimeException e) {
             closeAll(rag, g);
             throw e;
         }
-        MemoRAG pipeline = rag;
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
-            closeAll(pipeline, g);
-            stopped.countDown();
-        }, "memorag-serve-shutdown"));
-        String what = save != null ? "memory " + save : g.id();
-        spec.commandLine().getOut().println("memorag serve: " + what + " at " + server.baseUri()
-                + (bearer == null ? "" : " (bearer token required)") + "; Ctrl-C to stop");
-        spec.commandLine().getOut().flush();
-        stopped.await();
-        return 0;
+    }
+
+    /** The pipeline configuration: the generator instance (kept by this command) and the model references. */
+    private MemoRAGBuilder pipeline(Generator g) {
+        MemoRAGBuilder b = MemoRAG.builder();
+        if (g != null) {
+            b.generator(g);
+        }
+        if (memoryModel != null) {
+            b.memoryModel(memoryModel);
+        }
+        if (embedder != null) {
+            b.embedder(embedder);
+        }
+        return b;
     }
 
     private static void closeAll(MemoRAG rag, Generator g) {

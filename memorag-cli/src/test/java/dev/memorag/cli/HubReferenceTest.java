@@ -113,6 +113,6 @@ class HubReferenceTest {
         r = CliRun.of("memorize", book.toString(), "--save", tmp.resolve("s").toString(), "--quiet",
                 "--generator", missing.toString());
         assertTrue(r.code() != 0, r.out());
-        assertTrue(r.err().contains("model file " + missing + " does not exist"), r.err());
+        assertEquals("error: no such file or directory: " + missing.toAbsolutePath(), r.err().strip());
     }
 }

@@ -1,6 +1,7 @@
 package dev.memorag.api;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * A long-context memory: reads a text once into a compact state (beacon KV cache, full KV cache, or gists), then
@@ -25,6 +26,16 @@ public interface MemoryModel extends AutoCloseable {
      */
     default void append(String text, MemoryPrompts prompts, ProgressListener progress) {
         throw new dev.memorag.error.UnsupportedFormatException(id() + " cannot append to an existing memory");
+    }
+
+    /**
+     * Fails fast, before any long work (embedding the chunks, reading the text), when this model cannot read
+     * {@code texts}, each wrapped like {@link #memorize}: into a new memory, or with {@code appending} after the
+     * memory it holds. The message names the limit and what to change. By default every text is accepted.
+     *
+     * @throws dev.memorag.error.InvalidInputException when the texts do not fit
+     */
+    default void requireCapacity(List<String> texts, MemoryPrompts prompts, boolean appending) {
     }
 
     /**

@@ -46,7 +46,8 @@ final class AnswerStage {
             if (b <= 0) {
                 throw new InvalidInputException("generator " + gen.id() + " accepts " + gen.contextTokens()
                         + " tokens, but the prompt needs " + overhead + " and the answer " + answerTokens
-                        + ": lower QueryOptions.answerTokens or use a generator with a longer context");
+                        + ": lower QueryOptions.answerTokens (CLI: --max-tokens) or use a generator with a longer "
+                        + "context");
             }
             budget = (int) b;
         }

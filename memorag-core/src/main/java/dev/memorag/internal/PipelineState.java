@@ -82,11 +82,16 @@ public final class PipelineState implements AutoCloseable {
         if (target != null) {
             guardTarget(target, mode);
         }
+        Language detected = config.languageOr(Language.detect(docs.get(0).text()));
+        if (memory() != null) {
+            // before the chunks are embedded: a text too long for the memory model fails now, not after that work
+            memory().requireCapacity(List.of(joined(docs)), config.prompts(detected), false);
+        }
         transaction(() -> {
             long t0 = System.nanoTime();
             clearContent();
             saveDir = null;
-            language = config.languageOr(Language.detect(docs.get(0).text()));
+            language = detected;
             chunkTokens = config.chunkTokensFor(language);
             components.useDefaultEmbedder(config, language);
             List<Chunk> chunks = chunk(docs);
@@ -110,6 +115,9 @@ public final class PipelineState implements AutoCloseable {
     public void add(List<Document> docs) {
         requireContent();
         TextInputs.requireDocuments(docs, documentOrdinal.keySet());
+        if (memory() != null) {
+            memory().requireCapacity(docs.stream().map(Document::text).toList(), prompts(), true);
+        }
         transaction(() -> {
             index.add(chunk(docs), config.progress());
             List<Document> all = new ArrayList<>(documents);
@@ -234,15 +242,19 @@ public final class PipelineState implements AutoCloseable {
         return components.memory();
     }
 
-    /** The memory model of {@code task}, which must hold a memory. */
+    /**
+     * The memory model of {@code task}, which must hold a memory. The message points to what works without one, and
+     * only to what works with the components at hand (RAG needs a generator; recall needs nothing).
+     */
     MemoryModel requireMemory(TaskType task) {
         MemoryModel memory = memory();
         if (memory == null) {
             throw new StateException(task + " needs a memory model, and "
-                    + (saveDir == null ? "none is configured (builder.memoryModel, CLI --memory-model)"
-                            : "the memory in " + saveDir + " was built without one (memorise again with a memory "
-                            + "model, CLI: memorize --memory-model REF)")
-                    + "; TaskType.RAG (CLI: --task rag) works without one");
+                    + (saveDir == null ? "none is configured: set MemoRAGBuilder.memoryModel (CLI: --memory-model REF)"
+                            : "the memory in " + saveDir + " was built without one: memorise it again with a memory "
+                            + "model (CLI: memorag memorize --memory-model REF --replace)")
+                    + (hasGenerator() ? "; TaskType.RAG (CLI: --task rag) works without one"
+                            : "; recall() (CLI: memorag recall) retrieves evidence without one"));
         }
         if (!memory.hasMemory()) {
             throw new StateException("memory model " + memory.id() + " holds no memory: memorize or load first");
@@ -254,8 +266,9 @@ public final class PipelineState implements AutoCloseable {
     Generator requireGenerator(TaskType task) {
         Generator g = components.generatorOrNull();
         if (g == null) {
-            throw new StateException(task + " needs a generator, and none is configured (builder.generator, CLI "
-                    + "--generator; a memory model that can answer is used by default)");
+            throw new StateException(task + " needs a generator, and none is configured: set "
+                    + "MemoRAGBuilder.generator (CLI: --generator REF) or call attachGenerator, or use a memory model "
+                    + "that can answer; recall() (CLI: memorag recall) retrieves the evidence without one");
         }
         return g;
     }

@@ -13,7 +13,7 @@ import java.util.Optional;
  * <ol>
  *   <li>an existing file or directory: itself (a {@code .gguf} file is just such a file);</li>
  *   <li>something written as a path ({@code /...}, {@code ./...}, {@code ~...}, a {@code .gguf} name, more than one
- *       {@code /}) that does not exist: {@link ModelNotFoundException} saying so;</li>
+ *       {@code /}) that does not exist: {@link ModelNotFoundException} "no such file or directory";</li>
  *   <li>a hub id {@code ORG/NAME}, optionally {@code ORG/NAME@REVISION} (branch, tag or commit; default
  *       {@value ModelResolver#DEFAULT_REVISION}): its snapshot in the Hugging Face cache through
  *       {@link ModelResolver}, downloaded only when allowed; an uncached id fails saying it is not in the cache and
@@ -50,8 +50,7 @@ public final class ModelReferences {
             return Optional.of(ModelResolver.builder().allowDownload(allowDownload).build().resolve(id, revision));
         }
         if (path != null && writtenAsPath(ref)) {
-            throw new ModelNotFoundException("model " + (ref.endsWith(".gguf") ? "file " : "path ")
-                    + path.toAbsolutePath().normalize() + " does not exist");
+            throw new ModelNotFoundException("no such file or directory: " + path.toAbsolutePath().normalize());
         }
         return Optional.empty();
     }

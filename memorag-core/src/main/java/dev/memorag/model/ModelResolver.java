@@ -169,8 +169,8 @@ public final class ModelResolver {
         }
         if (!allowDownload) {
             throw new ModelNotFoundException("model " + repo + " revision " + rev + " is not in the cache "
-                    + cache.repoDir(repo) + " and downloading is not allowed (use `memorag models download "
-                    + repo + "` or allowDownload(true))");
+                    + cache.repoDir(repo) + " and downloading is not allowed (run `memorag models download "
+                    + repo + "`, or allow downloading with allowDownload(true) (CLI: --download))");
         }
         return download(repo.id(), rev, List.of());
     }

@@ -53,10 +53,11 @@ import org.slf4j.LoggerFactory;
  * Requests understood: {@code messages} (roles system, developer, user, assistant; content a string or text parts),
  * {@code max_tokens} or {@code max_completion_tokens} (default {@value #DEFAULT_MAX_TOKENS}), {@code temperature}
  * (default 0: greedy, since answers over a memory should be reproducible), {@code top_p}, {@code stop}, {@code seed},
- * {@code n} (1 only); {@code model} is accepted and ignored.
+ * {@code n} (1 only); {@code model}, when given, must be the served model id (else 404 {@code model_not_found},
+ * naming it), so a client pointed at the wrong server or model learns it instead of getting another model's answer.
  *
  * <p>Errors are OpenAI-style objects {@code {"error":{"message","type","param","code"}}}: 400 invalid JSON or
- * parameters, 401 missing or wrong bearer token, 404 unknown route, 405 wrong method, 413 body over the limit, 500
+ * parameters, 401 missing or wrong bearer token, 404 unknown route or model, 405 wrong method, 413 body over the limit, 500
  * backend failure. Binds to 127.0.0.1 unless told otherwise; requests run on a fixed pool of worker threads (excess
  * requests wait in its queue).
  *
@@ -230,6 +231,7 @@ public final class ChatServer implements AutoCloseable {
         if (root == null || !root.isObject()) {
             throw ApiError.invalid("The request body must be a JSON object.", null, "invalid_json");
         }
+        requireServedModel(root.get("model"));
         CancellationToken cancel = new CancellationToken();
         ChatRequest req = parse(root, cancel);
         String completionId = "chatcmpl-memorag-" + id;
@@ -250,6 +252,13 @@ public final class ChatServer implements AutoCloseable {
             usage(out.putObject("usage"), a.usage());
             evidence(out.putArray("evidence"), a.evidence());
             sendJson(ex, 200, out);
+        }
+    }
+
+    private void requireServedModel(JsonNode model) throws ApiError {
+        if (model != null && !model.isNull() && !model.asText().equals(backend.modelId())) {
+            throw new ApiError(404, "The model '" + model.asText() + "' does not exist on this server; it serves '"
+                    + backend.modelId() + "' (GET /v1/models).", "invalid_request_error", "model", "model_not_found");
         }
     }
 

@@ -169,7 +169,7 @@ class ClientServerTest {
         };
         try (ChatServer s = ChatServer.builder(backend).port(0).start()) {
             HttpClient http = HttpClient.newHttpClient();
-            String body = "{\"model\":\"x\",\"messages\":[{\"role\":\"user\",\"content\":\"capital?\"}]}";
+            String body = "{\"model\":\"memorag-evidence\",\"messages\":[{\"role\":\"user\",\"content\":\"capital?\"}]}";
             HttpResponse<String> r = http.send(post(s.baseUri(), body), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, r.statusCode());
             JsonNode root = JSON.readTree(r.body());

@@ -79,6 +79,17 @@ class ServerBadInputTest {
     }
 
     @Test
+    void anUnknownModelIsNotFoundAndTheServedOneNamed() throws Exception {
+        JsonNode e = error(send("POST", "/chat/completions",
+                "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", TOKEN), 404);
+        assertEquals("model_not_found", e.get("code").asText());
+        assertEquals("model", e.get("param").asText());
+        assertEquals("The model 'gpt-4o' does not exist on this server; it serves 'm' (GET /v1/models).",
+                e.get("message").asText());
+        assertStillServing();
+    }
+
+    @Test
     void invalidParameterNamesFieldAndValue() throws Exception {
         JsonNode e = error(send("POST", "/chat/completions",
                 "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"temperature\":7}", TOKEN), 400);

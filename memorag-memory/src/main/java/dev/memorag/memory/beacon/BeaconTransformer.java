@@ -342,6 +342,58 @@ public final class BeaconTransformer implements AutoCloseable {
         return new int[] {state.len(state.sinkK[0]), state.len(state.beaconK[0]), state.len(state.rawK[0])};
     }
 
+    /**
+     * The compression ratio that costs the most positions among those this model may choose per window (so the one
+     * that position limits assume), or 1 for an uncompressed memory.
+     */
+    public int smallestRatio() {
+        if (!compress) {
+            return 1;
+        }
+        List<Integer> ratios = config.ratios();
+        return ratios.stream().filter(r -> ratios.size() == 1 || config.stride() % r == 0).min(Integer::compare)
+                .orElseThrow(() -> new InvalidInputException("no beacon_ratio among " + ratios
+                        + " divides beacon_stride " + config.stride()));
+    }
+
+    /**
+     * The most raw tokens a memory can read from empty at {@code ratio} and still read one more window (a question
+     * and its answer). Reading a window takes its raw tokens and their beacons as positions on top of the memory,
+     * which keeps only the beacons of the windows before it; all of it must fit in max_position_embeddings. An
+     * uncompressed memory keeps every token: the positions.
+     */
+    public long capacityTokens(int ratio) {
+        int positions = config.maxPositions();
+        if (!compress) {
+            return positions;
+        }
+        int window = config.window();
+        long beaconsPerWindow = (window + ratio - 1) / ratio;
+        long memory = config.sinkSize();
+        long read = 0;
+        while (memory + window + beaconsPerWindow <= positions) {
+            memory += beaconsPerWindow;
+            read += window;
+        }
+        return Math.max(0, read + tokensThatFit(positions - memory, ratio) - window);
+    }
+
+    /**
+     * Raw tokens that can be read after a memory of {@code entries} positions without passing max_position_embeddings
+     * (at the {@linkplain #smallestRatio() smallest ratio}: one beacon per ratio tokens, one more for an open window's
+     * remainder).
+     */
+    public long tokensThatFit(long entries) {
+        return tokensThatFit(config.maxPositions() - entries, smallestRatio());
+    }
+
+    private long tokensThatFit(long freePositions, int ratio) {
+        if (freePositions <= 1) {
+            return 0;
+        }
+        return compress ? (freePositions - 1) * ratio / (ratio + 1) : freePositions;
+    }
+
     /** Raw tokens read since the last reset (or restored with the memory). */
     public long tokensRead() {
         return state.tokensRead;

@@ -11,6 +11,7 @@ import dev.memorag.api.MemoryModel;
 import dev.memorag.api.MemoryPrompts;
 import dev.memorag.api.MemoryStats;
 import dev.memorag.api.ProgressListener;
+import dev.memorag.api.TokenCounter;
 import dev.memorag.api.TokenListener;
 import dev.memorag.api.TokenUsage;
 import dev.memorag.memory.state.MemoryStateFile;
@@ -69,6 +70,7 @@ public abstract class TransformerMemoryModel implements MemoryModel {
     public synchronized void memorize(String text, MemoryPrompts prompts, ProgressListener progress) {
         ensureOpen();
         int[] ids = encodeContext(text, prompts);
+        requireFits(ids.length, 0);
         lm.reset();
         feed(ids, progress);
         lm.snapshot();
@@ -82,13 +84,20 @@ public abstract class TransformerMemoryModel implements MemoryModel {
             return;
         }
         int[] ids = encodeContext(text, prompts);
-        if (maxContextTokens > 0 && lm.tokensRead() + ids.length > maxContextTokens) {
-            throw new InvalidInputException("memory would hold " + (lm.tokensRead() + ids.length)
-                    + " tokens, more than the limit of " + maxContextTokens + " of " + id);
-        }
+        requireFits(ids.length, lm.tokensRead());
         lm.restoreSnapshot();
         feed(ids, progress);
         lm.snapshot();
+    }
+
+    @Override
+    public synchronized void requireCapacity(List<String> texts, MemoryPrompts prompts, boolean appending) {
+        ensureOpen();
+        long tokens = 0;
+        for (String text : texts) {
+            tokens += encodeContext(text, prompts).length;
+        }
+        requireFits(tokens, appending && lm.hasSnapshot() ? lm.snapshotTokensRead() : 0);
     }
 
     private int[] encodeContext(String text, MemoryPrompts prompts) {
@@ -96,13 +105,47 @@ public abstract class TransformerMemoryModel implements MemoryModel {
         if (text == null || text.isBlank()) {
             throw new InvalidInputException("cannot memorise an empty text");
         }
-        String rendered = template.render(contextTurns(text, prompts), true);
-        int[] ids = tokenizer.encode(rendered);
-        if (maxContextTokens > 0 && ids.length > maxContextTokens) {
-            throw new InvalidInputException("text is " + ids.length + " tokens with its prompt, more than the limit of "
-                    + maxContextTokens + " of " + id);
+        return tokenizer.encode(template.render(contextTurns(text, prompts), true));
+    }
+
+    /**
+     * Throws unless {@code tokens} more fit after {@code held}: within the {@code max_tokens} limit, and within the
+     * positions of the model with one window to spare for questions (so reading never fails half-way, and neither do
+     * the questions after it).
+     */
+    private void requireFits(long tokens, long held) {
+        long total = held + tokens;
+        String what = "the text is " + tokens + " tokens with its prompt"
+                + (held > 0 ? " and the memory holds " + held + " already" : "") + ",";
+        if (maxContextTokens > 0 && total > maxContextTokens) {
+            throw new InvalidInputException(what + " more than the limit of " + maxContextTokens + " of " + id
+                    + " (option " + LocalMemoryModelProvider.MAX_TOKENS + ")");
         }
-        return ids;
+        int ratio = lm.smallestRatio();
+        long capacity = lm.capacityTokens(ratio);
+        if (total <= capacity) {
+            return;
+        }
+        int positions = lm.config().maxPositions();
+        StringBuilder fix = new StringBuilder("; to fit it, ");
+        if (lm.compresses()) {
+            for (int r = 2 * ratio; r <= lm.config().window(); r *= 2) {
+                if (lm.config().window() % r == 0 && lm.capacityTokens(r) >= total) {
+                    fix.append("read it at a higher compression ratio (MemoRAGBuilder.beaconRatio(").append(r)
+                            .append(") (CLI: --beacon-ratio ").append(r).append(")), ");
+                    break;
+                }
+            }
+        } else {
+            fix.append("use a beacon checkpoint, which compresses, ");
+        }
+        fix.append("use MemoRAG-Lite (MemoRAG.lite(chatModel) (CLI: --memory-model lite:CHAT_MODEL)), or split the "
+                + "text into parts memorised into separate saves");
+        throw new InvalidInputException(what + " more than memory model " + id + " can read: " + capacity
+                + " tokens (max_position_embeddings " + positions
+                + (lm.compresses() ? ", beacon window " + lm.config().window() + " at ratio " + ratio
+                        + ", one window kept free for questions" : "")
+                + ")" + fix);
     }
 
     private void feed(int[] ids, ProgressListener progress) {
@@ -171,38 +214,48 @@ public abstract class TransformerMemoryModel implements MemoryModel {
      */
     @Override
     public Generator asGenerator() {
-        return new Generator() {
-            @Override
-            public GenerationResult generate(List<ChatMessage> messages, GenerationOptions options,
-                    TokenListener listener) {
-                if (messages.isEmpty()) {
-                    throw new InvalidInputException("messages must not be empty");
-                }
-                StringBuilder turn = new StringBuilder();
-                for (ChatMessage m : messages) {
-                    if (m.role() == ChatMessage.Role.ASSISTANT) {
-                        throw new InvalidInputException(
-                                "the memory model's generator takes system and user turns only, got an assistant turn");
-                    }
-                    if (turn.length() > 0) {
-                        turn.append("\n\n");
-                    }
-                    turn.append(m.content());
-                }
-                return instruct(turn.toString(), options, listener);
-            }
+        return new MemoryGenerator();
+    }
 
-            @Override
-            public String id() {
-                return TransformerMemoryModel.this.id();
+    /**
+     * The memory model answering as a generator. It counts prompts in its own tokens, and its context is what still
+     * fits after the memory: the prompt and answer take positions for their beacons too.
+     */
+    private final class MemoryGenerator implements Generator, TokenCounter {
+        @Override
+        public GenerationResult generate(List<ChatMessage> messages, GenerationOptions options,
+                TokenListener listener) {
+            if (messages.isEmpty()) {
+                throw new InvalidInputException("messages must not be empty");
             }
+            StringBuilder turn = new StringBuilder();
+            for (ChatMessage m : messages) {
+                if (m.role() == ChatMessage.Role.ASSISTANT) {
+                    throw new InvalidInputException(
+                            "the memory model's generator takes system and user turns only, got an assistant turn");
+                }
+                if (turn.length() > 0) {
+                    turn.append("\n\n");
+                }
+                turn.append(m.content());
+            }
+            return instruct(turn.toString(), options, listener);
+        }
 
-            @Override
-            public int contextTokens() {
-                // positions left after the memory; the beacon model compresses beyond that, but lossily
-                return (int) Math.max(0, lm.config().maxPositions() - stats().kvEntries());
-            }
-        };
+        @Override
+        public String id() {
+            return TransformerMemoryModel.this.id();
+        }
+
+        @Override
+        public int contextTokens() {
+            return (int) Math.min(Integer.MAX_VALUE, lm.tokensThatFit(stats().kvEntries()));
+        }
+
+        @Override
+        public int count(String text) {
+            return tokenizer.encode(text).length;
+        }
     }
 
     private String decode(List<Integer> ids, int extra) {
