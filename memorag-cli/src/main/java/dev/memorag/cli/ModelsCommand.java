@@ -41,8 +41,8 @@ public final class ModelsCommand implements Runnable {
                         + "else ~/.cache/huggingface/hub).")
         Path cacheDir;
 
-        @Option(names = {"-q", "--quiet"}, description = "Plain, sparse progress lines instead of a bar.")
-        boolean quiet;
+        @Mixin
+        ProgressOptions progress;
 
         ModelResolver.Builder resolver(ProgressBar bar) {
             ModelResolver.Builder b = ModelResolver.builder().progress(bar);
@@ -53,7 +53,7 @@ public final class ModelsCommand implements Runnable {
         }
 
         ProgressBar progressBar(CommandLine.Model.CommandSpec spec) {
-            return ProgressBar.forStderr(spec.commandLine().getErr(), quiet, ProgressBar.Unit.BYTES);
+            return progress.bar(spec.commandLine().getErr(), ProgressBar.Unit.BYTES);
         }
     }
 
