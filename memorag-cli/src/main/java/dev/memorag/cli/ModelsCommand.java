@@ -55,6 +55,12 @@ public final class ModelsCommand implements Runnable {
         ProgressBar progressBar(CommandLine.Model.CommandSpec spec) {
             return progress.bar(spec.commandLine().getErr(), ProgressBar.Unit.BYTES);
         }
+
+        /** What Ctrl-C during a download keeps: partial files are continued by the next run. */
+        static void reportInterruption(String reference) {
+            Interruption.report("the files of " + reference + " downloaded so far stay in the cache; run the "
+                    + "command again to resume");
+        }
     }
 
     @Command(name = "resolve", mixinStandardHelpOptions = true,
@@ -77,6 +83,9 @@ public final class ModelsCommand implements Runnable {
         @Override
         public Integer call() {
             ProgressBar bar = hub.progressBar(spec);
+            if (download) {
+                HubOptions.reportInterruption(reference);
+            }
             try {
                 Path dir = hub.resolver(bar).allowDownload(download).build().resolve(reference, hub.revision);
                 bar.finish();
@@ -108,6 +117,7 @@ public final class ModelsCommand implements Runnable {
         @Override
         public Integer call() {
             ProgressBar bar = hub.progressBar(spec);
+            HubOptions.reportInterruption(reference);
             try {
                 Path dir = hub.resolver(bar).build().download(reference, hub.revision, include);
                 bar.finish();
