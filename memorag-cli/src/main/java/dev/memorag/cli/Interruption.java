@@ -33,6 +33,8 @@ final class Interruption {
 
     /** Null while no command runs (before, after, and in tests, where no hook is installed). */
     private static final AtomicReference<Pending> PENDING = new AtomicReference<>();
+    /** The command's progress, whose bar line the message must not continue. */
+    private static final AtomicReference<ProgressBar> PROGRESS = new AtomicReference<>();
 
     private Interruption() {
     }
@@ -57,11 +59,23 @@ final class Interruption {
         PENDING.set(new Pending(kept, cleanup));
     }
 
-    /** The line an interruption prints now, running the cleanup; null when no command is running. */
+    /** The command shows its progress on {@code bar}: an interruption ends the bar's line before it prints. */
+    static void showing(ProgressBar bar) {
+        PROGRESS.set(bar);
+    }
+
+    /**
+     * The line an interruption prints now, running the cleanup and ending an open progress line first; null when no
+     * command is running.
+     */
     static String message() {
         Pending p = PENDING.getAndSet(null);
+        ProgressBar bar = PROGRESS.getAndSet(null);
         if (p == null) {
             return null;
+        }
+        if (bar != null) {
+            bar.finish();
         }
         String extra = p.cleanup() == null ? "" : p.cleanup().run();
         return "interrupted; " + p.kept() + extra;

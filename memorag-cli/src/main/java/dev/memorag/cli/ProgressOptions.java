@@ -21,7 +21,9 @@ public final class ProgressOptions {
 
     /** Progress on {@code err} as these options ask. */
     ProgressBar bar(PrintWriter err, ProgressBar.Unit unit) {
-        return ProgressBar.forStderr(err,
+        ProgressBar bar = ProgressBar.forStderr(err,
                 quiet ? ProgressBar.Style.OFF : plain ? ProgressBar.Style.LINES : ProgressBar.Style.BAR, unit);
+        Interruption.showing(bar);
+        return bar;
     }
 }

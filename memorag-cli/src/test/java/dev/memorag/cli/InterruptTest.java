@@ -47,6 +47,18 @@ class InterruptTest {
         assertNull(Interruption.message(), "a command that ended says nothing when the JVM exits");
     }
 
+    @Test
+    void theMessageStartsOnALineOfItsOwnAfterABar() {
+        java.io.StringWriter sink = new java.io.StringWriter();
+        ProgressBar bar = new ProgressBar(new java.io.PrintWriter(sink), ProgressBar.Style.BAR,
+                ProgressBar.Unit.COUNT);
+        bar.onProgress("embed", 3, 10);
+        Interruption.start();
+        Interruption.showing(bar);
+        assertEquals("interrupted; nothing was written", Interruption.message());
+        assertTrue(sink.toString().endsWith("3 / 10 (30%)" + System.lineSeparator()), sink.toString());
+    }
+
     /**
      * A real {@code memorag memorize --replace} over an existing save, in its own JVM, interrupted with SIGINT while
      * it embeds the book.
