@@ -196,8 +196,11 @@ final class AskCommand implements Callable<Integer> {
         @Option(names = "--hits", paramLabel = "N", description = "Chunks per clue (default: 3).")
         int hits;
 
-        @Option(names = "--order", paramLabel = "ORDER", defaultValue = "position",
-                description = "Evidence order: position (in the document, default) or score.")
+        @Option(names = "--order", paramLabel = "ORDER",
+                description = "Evidence order: score (best match first) or position (in the text). Default: "
+                        + "position for ask and summarize, the order the generator reads the passages in (MemoRAG's "
+                        + "own: passages in the order of the story keep their context); score for recall, where "
+                        + "nothing is generated and the best passages come first.")
         Order order;
 
         @Option(names = "--draft", description = "Ask the memory for a draft answer and add it as a passage.")
@@ -217,8 +220,16 @@ final class AskCommand implements Callable<Integer> {
         @Option(names = "--show-evidence", description = "Print the evidence passages in full.")
         boolean showEvidence;
 
-        /** The query options; flags out of range fail here, in their command-line names, before models load. */
+        /** The options of {@code ask} and {@code summarize}: evidence in position order unless --order says. */
         QueryOptions queryOptions() {
+            return queryOptions(Order.position);
+        }
+
+        /**
+         * The options, with evidence in {@code defaultOrder} unless --order says otherwise; flags out of range fail
+         * here, in their command-line names, before models load.
+         */
+        QueryOptions queryOptions(Order defaultOrder) {
             if (hits < 0) {
                 throw new InvalidInputException("--hits must be >= 0 (0: the default of " + MemoRAG.DEFAULT_HITS
                         + "), was " + hits);
@@ -229,7 +240,8 @@ final class AskCommand implements Callable<Integer> {
             if (clueTokens <= 0) {
                 throw new InvalidInputException("--clue-tokens must be > 0, was " + clueTokens);
             }
-            return QueryOptions.builder().hits(hits).order(order.order).draftAnswer(draft).answerTokens(maxTokens)
+            Order o = order == null ? defaultOrder : order;
+            return QueryOptions.builder().hits(hits).order(o.order).draftAnswer(draft).answerTokens(maxTokens)
                     .clueTokens(clueTokens).keyPointTokens(Math.max(clueTokens, 4 * clueTokens)).build();
         }
     }

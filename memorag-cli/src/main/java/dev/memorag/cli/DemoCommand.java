@@ -10,6 +10,7 @@ import dev.memorag.api.Generator;
 import dev.memorag.api.TaskType;
 import dev.memorag.memory.lite.LiteMemoryModelProvider;
 import dev.memorag.pipeline.MemorizeMode;
+import dev.memorag.pipeline.PipelineStore;
 import dev.memorag.pipeline.QueryOptions;
 import dev.memorag.pipeline.QueryResult;
 import dev.memorag.pipeline.Recollection;
@@ -44,7 +45,8 @@ final class DemoCommand implements Callable<Integer> {
     String question = DEFAULT_QUESTION;
 
     @Option(names = "--save", paramLabel = "DIR",
-            description = "Keep the save here (default: a temporary directory, deleted afterwards).")
+            description = "Keep the save here, for 'memorag ask DIR ...' later (default: a temporary directory, "
+                    + "deleted when the demo ends, whose path is not printed).")
     Path save;
 
     @Option(names = "--replace", description = "Overwrite --save if it already holds a memory.")
@@ -85,19 +87,36 @@ final class DemoCommand implements Callable<Integer> {
                 }
             }
         }
-        Path dir = save;
-        Path tmp = null;
-        if (dir == null) {
-            tmp = Files.createTempDirectory("memorag-demo");
-            dir = tmp.resolve("alice.memory");
+        if (save != null) {
+            MemorizeCommand.checkTarget(save, replace);
+            Interruption.report(PipelineStore.holdsSave(save) ? save + " keeps its previous save unchanged"
+                    : "nothing was written to " + save);
+            return run(text, save);
         }
+        Path tmp = Files.createTempDirectory("memorag-demo");
+        Interruption.report("the demo's temporary save was deleted", () -> deleteTemporary(tmp));
         try {
-            return run(text, dir);
+            return run(text, tmp.resolve("alice.memory"));
         } finally {
-            if (tmp != null) {
+            FileTrees.deleteRecursively(tmp);
+        }
+    }
+
+    /**
+     * Deletes the temporary save from the shutdown hook while the interrupted command may still be writing into it
+     * (the JVM stops it only after the hooks), so a file appearing meanwhile gets a few more tries.
+     */
+    private static String deleteTemporary(Path tmp) {
+        IOException last = null;
+        for (int attempt = 0; attempt < 5; attempt++) {
+            try {
                 FileTrees.deleteRecursively(tmp);
+                return "";
+            } catch (IOException e) {
+                last = e;
             }
         }
+        return " except " + tmp + " (" + last.getMessage() + "): delete it by hand";
     }
 
     /** Shorter clues and answers for the small default model, whose long outputs mostly repeat themselves. */
@@ -137,8 +156,15 @@ final class DemoCommand implements Callable<Integer> {
         }
         double memorizeSeconds = (System.nanoTime() - t0) / 1e9;
         progress.finish();
-        say("Memorised and saved to %s in %.1f s (%,.0f tokens/s, %d chunks).", dir, memorizeSeconds,
-                tokens / memorizeSeconds, chunks);
+        if (save != null) {
+            Interruption.report(save + " was saved completely");
+            say("Memorised and saved to %s in %.1f s (%,.0f tokens/s, %d chunks).", save, memorizeSeconds,
+                    tokens / memorizeSeconds, chunks);
+        } else {
+            say("Memorised and saved to a temporary directory in %.1f s (%,.0f tokens/s, %d chunks); it is deleted "
+                    + "when the demo ends (--save DIR keeps the save for 'memorag ask DIR ...').", memorizeSeconds,
+                    tokens / memorizeSeconds, chunks);
+        }
         say("Components: %s", components);
 
         long t1 = System.nanoTime();
@@ -149,6 +175,8 @@ final class DemoCommand implements Callable<Integer> {
             say("Reloaded in %.2f s (%.0fx faster than memorising).", loadSeconds, memorizeSeconds / loadSeconds);
             ObjectNode report = PipelineOutput.object();
             report.put("book", "pg11_alice.txt");
+            // null: the save was temporary and is gone once the demo ends
+            report.put("save", save == null ? null : save.toString());
             report.put("characters", text.length());
             if (localModel != null) {
                 report.put("local_model", localModel);

@@ -12,13 +12,16 @@ import picocli.CommandLine.Command;
         description = "Memory-augmented retrieval-augmented generation on the JVM.",
         subcommands = {
             // Register subcommands here, one per line, keeping the list sorted by class name.
+            AddCommand.class,
             AskCommand.class,
             DemoCommand.class,
+            InfoCommand.class,
             LmCommand.class,
             MemorizeCommand.class,
             MemoryCommand.class,
             ModelsCommand.class,
             RecallCommand.class,
+            RemoveCommand.class,
             ServeCommand.class,
             SummarizeCommand.class,
         })
@@ -39,11 +42,18 @@ public final class MemoragCli implements Runnable {
             extension.commands().forEach(cl::addSubcommand);
         }
         cl.setCaseInsensitiveEnumValuesAllowed(true);
-        cl.setExecutionExceptionHandler(new ErrorHandler());
+        ErrorHandler errors = new ErrorHandler(cl.getParameterExceptionHandler());
+        cl.setExecutionExceptionHandler(errors);
+        cl.setParameterExceptionHandler(errors);
         return cl;
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        CommandLine cl = commandLine();
+        Runtime.getRuntime().addShutdownHook(Interruption.hook(System.err));
+        Interruption.start();
+        int code = cl.execute(args);
+        Interruption.end();
+        System.exit(code);
     }
 }

@@ -4,8 +4,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.memorag.MemoRAG;
 import dev.memorag.api.Document;
 import dev.memorag.api.MemoryStats;
+import dev.memorag.error.InvalidInputException;
+import dev.memorag.error.StateException;
 import dev.memorag.pipeline.MemorizeMode;
+import dev.memorag.pipeline.PipelineStore;
 import dev.memorag.pipeline.TextInputs;
+import dev.memorag.store.SaveDirectory;
 import dev.memorag.text.Cl100kTokenCounter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -41,10 +45,14 @@ final class MemorizeCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         List<Document> docs = readDocuments(files);
+        checkTarget(save, replace);
+        Interruption.report(PipelineStore.holdsSave(save) ? save + " keeps its previous save unchanged"
+                : "nothing was written to " + save);
         ProgressBar progress = options.progressBar();
         long t0 = System.nanoTime();
         try (MemoRAG rag = options.builder(progress).build()) {
             rag.memorize(docs, save, replace ? MemorizeMode.REPLACE : MemorizeMode.FAIL_IF_PRESENT);
+            Interruption.report(save + " was saved completely");
             double seconds = (System.nanoTime() - t0) / 1e9;
             progress.finish();
             long tokens = docs.stream().mapToLong(d -> Cl100kTokenCounter.INSTANCE.count(d.text())).sum();
@@ -89,6 +97,25 @@ final class MemorizeCommand implements Callable<Integer> {
                         + "local chat model directory or .gguf file; without one, ask prints the evidence)");
         System.out.println("memorise with --memory-model REF for MemoRAG's memory (a beacon checkpoint, or "
                 + "lite:CHAT_MODEL), which also answers");
+    }
+
+    /**
+     * Refuses, before any model is loaded or any text embedded, a {@code --save} target that the save at the end
+     * would refuse: a save without {@code --replace}, a file, or a directory holding something other than a save.
+     */
+    static void checkTarget(Path save, boolean replace) {
+        if (PipelineStore.holdsSave(save)) {
+            if (!replace) {
+                throw new StateException(save + " already holds a saved memory: pass --replace to overwrite it, or "
+                        + "add documents to it with 'memorag add " + save + " FILE...'");
+            }
+            return;
+        }
+        try {
+            SaveDirectory.checkWritable(save);
+        } catch (InvalidInputException e) {
+            throw new InvalidInputException(e.getMessage() + " (--replace overwrites only an existing save)", e);
+        }
     }
 
     /** One document per file, id = file name (or the path when two files share a name); strict UTF-8. */

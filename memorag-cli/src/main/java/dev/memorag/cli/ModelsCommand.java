@@ -41,8 +41,8 @@ public final class ModelsCommand implements Runnable {
                         + "else ~/.cache/huggingface/hub).")
         Path cacheDir;
 
-        @Option(names = {"-q", "--quiet"}, description = "Plain, sparse progress lines instead of a bar.")
-        boolean quiet;
+        @Mixin
+        ProgressOptions progress;
 
         ModelResolver.Builder resolver(ProgressBar bar) {
             ModelResolver.Builder b = ModelResolver.builder().progress(bar);
@@ -53,7 +53,13 @@ public final class ModelsCommand implements Runnable {
         }
 
         ProgressBar progressBar(CommandLine.Model.CommandSpec spec) {
-            return ProgressBar.forStderr(spec.commandLine().getErr(), quiet, ProgressBar.Unit.BYTES);
+            return progress.bar(spec.commandLine().getErr(), ProgressBar.Unit.BYTES);
+        }
+
+        /** What Ctrl-C during a download keeps: partial files are continued by the next run. */
+        static void reportInterruption(String reference) {
+            Interruption.report("the files of " + reference + " downloaded so far stay in the cache; run the "
+                    + "command again to resume");
         }
     }
 
@@ -77,6 +83,9 @@ public final class ModelsCommand implements Runnable {
         @Override
         public Integer call() {
             ProgressBar bar = hub.progressBar(spec);
+            if (download) {
+                HubOptions.reportInterruption(reference);
+            }
             try {
                 Path dir = hub.resolver(bar).allowDownload(download).build().resolve(reference, hub.revision);
                 bar.finish();
@@ -108,6 +117,7 @@ public final class ModelsCommand implements Runnable {
         @Override
         public Integer call() {
             ProgressBar bar = hub.progressBar(spec);
+            HubOptions.reportInterruption(reference);
             try {
                 Path dir = hub.resolver(bar).build().download(reference, hub.revision, include);
                 bar.finish();

@@ -11,6 +11,7 @@ import dev.memorag.spi.ProviderOptions;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -71,15 +72,15 @@ public final class PipelineOptions {
     @Option(names = "--beacon-ratio", paramLabel = "R", description = "Beacon compression ratio of the memory model.")
     Integer beaconRatio;
 
-    @Option(names = "--quiet", description = "No progress bars.")
-    boolean quiet;
+    @Mixin
+    ProgressOptions progress;
 
     @Spec(Spec.Target.MIXEE)
     CommandSpec spec;
 
-    /** A progress bar on the command's standard error (plain lines when it is not a terminal). */
+    /** Progress on the command's standard error, as {@code --quiet} and {@code --plain-progress} ask. */
     public ProgressBar progressBar() {
-        return ProgressBar.forStderr(spec.commandLine().getErr(), quiet, ProgressBar.Unit.COUNT);
+        return progress.bar(spec.commandLine().getErr(), ProgressBar.Unit.COUNT);
     }
 
     /** The command's standard error: notes that are not results. */

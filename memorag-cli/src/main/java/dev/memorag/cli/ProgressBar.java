@@ -11,8 +11,10 @@ import java.util.function.LongSupplier;
 
 /**
  * Renders {@link ProgressListener} events on stderr for CLI commands. On a terminal it redraws one line per stage
- * ({@code \r}, at most ten times a second); otherwise (a pipe, a CI log, or {@code --quiet}) it prints sparse plain
- * lines: when a stage starts, at each quarter, and when it completes. Call {@link #finish()} when the operation ends.
+ * ({@code \r}, at most ten times a second); otherwise (a pipe, a CI log, or {@code --plain-progress}) it prints sparse
+ * plain lines: when a stage starts, at each quarter, and when it completes; with {@code --quiet} it prints nothing.
+ * Once a stage with a known total has run for a second, its line ends with an estimate of the time left
+ * ({@code ETA 1m05s}), extrapolated from the stage's rate so far. Call {@link #finish()} when the operation ends.
  *
  * <p>Thread-safety: thread-safe (events may come from worker threads).
  */
@@ -23,16 +25,29 @@ public final class ProgressBar implements ProgressListener {
         COUNT
     }
 
+    /** How progress is shown. Thread-safety: immutable. */
+    public enum Style {
+        /** One line per stage redrawn in place (downgraded to {@link #LINES} when stderr is not a terminal). */
+        BAR,
+        /** Sparse plain lines. */
+        LINES,
+        /** Nothing. */
+        OFF
+    }
+
     private static final int WIDTH = 24;
     private static final long REDRAW_NANOS = 100_000_000L;
     /** Plain mode, unknown total: one line at most this often. */
     private static final long PLAIN_UNKNOWN_NANOS = 10_000_000_000L;
+    /** Below this much time in a stage the rate is too noisy to extrapolate. */
+    private static final long ETA_MIN_ELAPSED_NANOS = 1_000_000_000L;
 
     private final PrintWriter err;
-    private final boolean interactive;
+    private final Style style;
     private final Unit unit;
     private final LongSupplier nanoClock;
     private String stage;
+    private long stageStart;
     private long lastDraw;
     private int lastQuarter;
     private boolean stageDone;
@@ -40,40 +55,45 @@ public final class ProgressBar implements ProgressListener {
     private int lastLength;
 
     /**
-     * @param interactive redraw a bar in place (a terminal) rather than print plain lines
+     * @param style {@link Style#BAR} redraws in place whatever stderr is; see {@link #forStderr}
      */
-    public ProgressBar(PrintWriter err, boolean interactive, Unit unit) {
-        this(err, interactive, unit, System::nanoTime);
+    public ProgressBar(PrintWriter err, Style style, Unit unit) {
+        this(err, style, unit, System::nanoTime);
     }
 
-    ProgressBar(PrintWriter err, boolean interactive, Unit unit, LongSupplier nanoClock) {
+    ProgressBar(PrintWriter err, Style style, Unit unit, LongSupplier nanoClock) {
         this.err = Objects.requireNonNull(err, "err");
-        this.interactive = interactive;
+        this.style = Objects.requireNonNull(style, "style");
         this.unit = Objects.requireNonNull(unit, "unit");
         this.nanoClock = nanoClock;
     }
 
-    /** A bar that draws in place when stderr looks like a terminal and {@code quiet} is off. */
-    public static ProgressBar forStderr(PrintWriter err, boolean quiet, Unit unit) {
-        return new ProgressBar(err, !quiet && stderrIsTerminal(System.getenv()), unit);
+    /** Progress in {@code style}, except that a bar becomes plain lines when stderr does not look like a terminal. */
+    public static ProgressBar forStderr(PrintWriter err, Style style, Unit unit) {
+        boolean bar = style == Style.BAR && stderrIsTerminal(System.getenv());
+        return new ProgressBar(err, bar || style == Style.OFF ? style : Style.LINES, unit);
     }
 
     @Override
     public synchronized void onProgress(String stage, long done, long total) {
+        if (style == Style.OFF) {
+            return;
+        }
         boolean newStage = !stage.equals(this.stage);
         boolean complete = total >= 0 && done >= total;
+        long now = nanoClock.getAsLong();
         if (newStage) {
             endLine();
             this.stage = stage;
+            stageStart = now;
             lastQuarter = -1;
             stageDone = false;
         } else if (stageDone) {
             return; // repeated completion events print nothing
         }
-        if (interactive) {
-            long now = nanoClock.getAsLong();
+        if (style == Style.BAR) {
             if (newStage || complete || now - lastDraw >= REDRAW_NANOS) {
-                String line = render(stage, done, total, true);
+                String line = render(stage, done, total, true, now);
                 err.print("\r" + line + " ".repeat(Math.max(0, lastLength - line.length())));
                 lastLength = line.length();
                 lastDraw = now;
@@ -84,11 +104,10 @@ public final class ProgressBar implements ProgressListener {
                 }
             }
         } else {
-            long now = nanoClock.getAsLong();
             int quarter = total > 0 ? (int) Math.min(4, 4 * done / total) : lastQuarter;
             boolean due = total < 0 && now - lastDraw >= PLAIN_UNKNOWN_NANOS;
             if (newStage || quarter > lastQuarter || due) {
-                err.println(render(stage, done, total, false));
+                err.println(render(stage, done, total, false, now));
                 lastQuarter = Math.max(quarter, 0);
                 lastDraw = now;
             }
@@ -110,7 +129,7 @@ public final class ProgressBar implements ProgressListener {
         }
     }
 
-    private String render(String stage, long done, long total, boolean bar) {
+    private String render(String stage, long done, long total, boolean bar, long now) {
         StringBuilder sb = new StringBuilder(stage);
         if (total > 0) {
             int pct = (int) Math.min(100, 100 * done / total);
@@ -121,11 +140,28 @@ public final class ProgressBar implements ProgressListener {
                 sb.append(':');
             }
             sb.append(' ').append(format(done)).append(" / ").append(format(total))
-                    .append(String.format(Locale.ROOT, " (%d%%)", pct));
+                    .append(String.format(Locale.ROOT, " (%d%%", pct));
+            long elapsed = now - stageStart;
+            if (done > 0 && done < total && elapsed >= ETA_MIN_ELAPSED_NANOS) {
+                sb.append(", ETA ").append(formatEta((long) ((double) elapsed * (total - done) / done)));
+            }
+            sb.append(')');
         } else {
             sb.append(bar ? " " : ": ").append(format(done));
         }
         return sb.toString();
+    }
+
+    /** A remaining time, rounded up to whole seconds: {@code 7s}, {@code 1m05s}, {@code 2h03m}. */
+    static String formatEta(long nanos) {
+        long s = Math.max(1, (nanos + 999_999_999L) / 1_000_000_000L);
+        if (s < 60) {
+            return s + "s";
+        }
+        if (s < 3600) {
+            return String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);
+        }
+        return String.format(Locale.ROOT, "%dh%02dm", s / 3600, s % 3600 / 60);
     }
 
     private String format(long n) {

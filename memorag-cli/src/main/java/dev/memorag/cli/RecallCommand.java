@@ -10,7 +10,8 @@ import picocli.CommandLine.Parameters;
 
 /** {@code memorag recall DIR "question"}: the memory's clues and the evidence they retrieve, without an answer. */
 @Command(name = "recall", mixinStandardHelpOptions = true,
-        description = "Show the clues the memory recalls for a question and the evidence they retrieve.")
+        description = {"Show the clues the memory recalls for a question and the evidence they retrieve.",
+            "Evidence is listed best match first (--order position lists it in the order of the text)."})
 final class RecallCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "DIR", description = "Save directory.")
     Path dir;
@@ -29,7 +30,8 @@ final class RecallCommand implements Callable<Integer> {
         ProgressBar progress = options.progressBar();
         try (MemoRAG rag = options.builder(progress).load(dir)) {
             progress.finish();
-            Recollection r = rag.recall(question, flags.queryOptions());
+            // Nothing is generated from the evidence: the best passages come first unless --order says otherwise.
+            Recollection r = rag.recall(question, flags.queryOptions(AskCommand.Order.score));
             if (flags.json) {
                 PipelineOutput.print(System.out, PipelineOutput.recollection(r));
                 return 0;

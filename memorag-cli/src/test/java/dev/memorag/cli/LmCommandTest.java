@@ -38,8 +38,13 @@ class LmCommandTest {
     @Test
     void lmReportsBadIdsAsOneLineErrors() {
         CliRun r = CliRun.of("lm", "--model", TestData.path("golden/qwen2").toString(), "--ids", "1,99999",
-                "--device", "cpu", "--json");
+                "--device", "cpu");
         assertEquals(1, r.code());
         assertTrue(r.err().startsWith("error: ") && r.err().contains("99999"), r.err());
+        // with --json the error is a JSON object on stdout
+        r = CliRun.of("lm", "--model", TestData.path("golden/qwen2").toString(), "--ids", "1,99999",
+                "--device", "cpu", "--json");
+        assertEquals(1, r.code());
+        assertTrue(r.out().contains("\"error\"") && r.out().contains("99999"), r.out());
     }
 }

@@ -93,7 +93,7 @@ class ModelsCommandTest {
             setProperty(saved, "HF_TOKEN", "");
 
             int rc = run("models", "download", "tiny-org/fresh", "--include", "*.json", "--include", "*.safetensors",
-                    "--cache-dir", hubCache.toString(), "--quiet");
+                    "--cache-dir", hubCache.toString(), "--plain-progress");
 
             assertEquals(0, rc, err.toString());
             Path dir = hubCache.resolve("models--tiny-org--fresh/snapshots").resolve(commit);

@@ -16,7 +16,8 @@ class ProgressBarTest {
 
     @Test
     void plainModePrintsSparseLines() {
-        ProgressBar bar = new ProgressBar(new PrintWriter(sink), false, ProgressBar.Unit.BYTES, clock::get);
+        ProgressBar bar = new ProgressBar(new PrintWriter(sink), ProgressBar.Style.LINES, ProgressBar.Unit.BYTES,
+                clock::get);
         long total = 4L << 20;
         for (long done = 0; done <= total; done += 64 << 10) {
             bar.onProgress("download model.safetensors", done, total);
@@ -36,7 +37,8 @@ class ProgressBarTest {
 
     @Test
     void plainModeWithUnknownTotalPrintsAtMostEveryTenSeconds() {
-        ProgressBar bar = new ProgressBar(new PrintWriter(sink), false, ProgressBar.Unit.COUNT, clock::get);
+        ProgressBar bar = new ProgressBar(new PrintWriter(sink), ProgressBar.Style.LINES, ProgressBar.Unit.COUNT,
+                clock::get);
         bar.onProgress("embed", 1, -1);
         clock.addAndGet(5_000_000_000L);
         bar.onProgress("embed", 2, -1);
@@ -48,7 +50,8 @@ class ProgressBarTest {
 
     @Test
     void interactiveModeRedrawsInPlaceAndThrottles() {
-        ProgressBar bar = new ProgressBar(new PrintWriter(sink), true, ProgressBar.Unit.COUNT, clock::get);
+        ProgressBar bar = new ProgressBar(new PrintWriter(sink), ProgressBar.Style.BAR, ProgressBar.Unit.COUNT,
+                clock::get);
         bar.onProgress("memorize", 0, 8);
         bar.onProgress("memorize", 1, 8); // within 100 ms of the last draw: skipped
         clock.addAndGet(200_000_000L);
@@ -62,6 +65,66 @@ class ProgressBarTest {
         assertTrue(s.contains("[" + "#".repeat(12) + ".".repeat(12) + "] 4 / 8 (50%)"), s);
         assertTrue(s.endsWith("[" + "#".repeat(24) + "] 8 / 8 (100%)" + System.lineSeparator()), s);
         assertFalse(s.contains("1 / 8"), s);
+    }
+
+    @Test
+    void linesShowTheTimeLeftOnceAStageHasRunForASecond() {
+        ProgressBar bar = new ProgressBar(new PrintWriter(sink), ProgressBar.Style.LINES, ProgressBar.Unit.COUNT,
+                clock::get);
+        bar.onProgress("embed", 0, 400);
+        clock.addAndGet(500_000_000L);
+        bar.onProgress("embed", 100, 400); // 0.5 s in: too early to extrapolate
+        clock.addAndGet(29_500_000_000L);
+        bar.onProgress("embed", 200, 400); // 30 s for 200: 30 s to go
+        clock.addAndGet(60_000_000_000L);
+        bar.onProgress("embed", 300, 400); // 90 s for 300: 30 s to go
+        bar.onProgress("embed", 400, 400);
+        bar.onProgress("save", 0, 3); // a new stage starts its own clock
+        clock.addAndGet(2_000_000_000L);
+        bar.onProgress("save", 1, 3);
+
+        assertEquals(String.join(System.lineSeparator(),
+                "embed: 0 / 400 (0%)",
+                "embed: 100 / 400 (25%)",
+                "embed: 200 / 400 (50%, ETA 30s)",
+                "embed: 300 / 400 (75%, ETA 30s)",
+                "embed: 400 / 400 (100%)",
+                "save: 0 / 3 (0%)",
+                "save: 1 / 3 (33%, ETA 4s)", ""), sink.toString());
+    }
+
+    @Test
+    void theBarShowsTheTimeLeftToo() {
+        ProgressBar bar = new ProgressBar(new PrintWriter(sink), ProgressBar.Style.BAR, ProgressBar.Unit.COUNT,
+                clock::get);
+        bar.onProgress("memorize", 0, 1000);
+        clock.addAndGet(65_000_000_000L);
+        bar.onProgress("memorize", 500, 1000);
+        assertTrue(sink.toString().endsWith("] 500 / 1000 (50%, ETA 1m05s)"), sink.toString());
+    }
+
+    @Test
+    void etaIsRoundedUpToWholeSecondsMinutesOrHours() {
+        assertEquals("1s", ProgressBar.formatEta(0));
+        assertEquals("1s", ProgressBar.formatEta(1));
+        assertEquals("59s", ProgressBar.formatEta(58_500_000_000L));
+        assertEquals("1m00s", ProgressBar.formatEta(59_000_000_001L));
+        assertEquals("1m05s", ProgressBar.formatEta(65_000_000_000L));
+        assertEquals("59m59s", ProgressBar.formatEta(3_599_000_000_000L));
+        assertEquals("1h00m", ProgressBar.formatEta(3_600_000_000_000L));
+        assertEquals("2h03m", ProgressBar.formatEta((2 * 3600 + 3 * 60 + 30) * 1_000_000_000L));
+    }
+
+    @Test
+    void offPrintsNothing() {
+        ProgressBar bar = new ProgressBar(new PrintWriter(sink), ProgressBar.Style.OFF, ProgressBar.Unit.COUNT,
+                clock::get);
+        bar.onProgress("embed", 0, 4);
+        clock.addAndGet(20_000_000_000L);
+        bar.onProgress("embed", 2, 4);
+        bar.onProgress("embed", 4, 4);
+        bar.finish();
+        assertEquals("", sink.toString());
     }
 
     @Test

@@ -23,6 +23,7 @@ import dev.memorag.pipeline.PipelineStore;
 import dev.memorag.pipeline.TextInputs;
 import dev.memorag.prompt.Prompts;
 import dev.memorag.spi.ChunkIndexProvider;
+import dev.memorag.store.SaveDirectory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -224,7 +225,9 @@ public final class PipelineState implements AutoCloseable {
         });
     }
 
+    /** Refuses, before any work, a target that the save at the end would refuse or that needs REPLACE. */
     private static void guardTarget(Path dir, MemorizeMode mode) {
+        SaveDirectory.checkWritable(dir);
         if (mode != MemorizeMode.REPLACE && PipelineStore.holdsSave(dir)) {
             throw new StateException("save directory " + dir + " already holds a saved memory; load it, or "
                     + "memorise with MemorizeMode.REPLACE (CLI: --replace) to overwrite it");

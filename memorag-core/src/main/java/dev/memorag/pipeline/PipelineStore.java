@@ -13,6 +13,7 @@ import dev.memorag.api.Document;
 import dev.memorag.api.MemoryModel;
 import dev.memorag.api.ProgressListener;
 import dev.memorag.store.ComponentDescriptor;
+import dev.memorag.store.JsonErrors;
 import dev.memorag.store.SaveDirectory;
 import dev.memorag.store.SaveFormat;
 import java.io.IOException;
@@ -107,8 +108,10 @@ public final class PipelineStore {
         List<Document> docs;
         try {
             docs = List.of(JSON.readValue(docFile.toFile(), Document[].class));
+        } catch (JsonProcessingException e) {
+            throw new CorruptDataException(docFile + " is not a valid document list at " + JsonErrors.describe(e), e);
         } catch (IOException e) {
-            throw new CorruptDataException(docFile + " is unreadable: " + e.getMessage());
+            throw new StorageException("cannot read " + docFile + ": " + e.getMessage(), e);
         }
         List<String> ids = new ArrayList<>();
         docs.forEach(doc -> ids.add(doc.id()));
@@ -145,8 +148,8 @@ public final class PipelineStore {
             throw new InvalidInputException("save directory " + dir + " holds no " + DESCRIPTOR
                     + " (not a MemoRAG save)");
         } catch (JsonProcessingException e) {
-            throw new CorruptDataException(descFile + " is not a valid pipeline descriptor: "
-                    + e.getOriginalMessage());
+            throw new CorruptDataException(descFile + " is not a valid pipeline descriptor at "
+                    + JsonErrors.describe(e), e);
         } catch (IOException e) {
             throw new StorageException("cannot read " + descFile + ": " + e.getMessage(), e);
         }

@@ -1,5 +1,6 @@
 package dev.memorag.store;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -11,6 +12,7 @@ import dev.memorag.error.StateException;
 import dev.memorag.api.ProgressListener;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -29,11 +31,13 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,7 +71,7 @@ public final class SaveDirectory {
     /**
      * Writes a save to {@code target}, replacing any previous save there atomically.
      *
-     * <p>Steps: lock {@code <target>.lock}; fill the empty temporary sibling {@code .<name>.tmp} through
+     * <p>Steps: lock {@code <target>.lock} (deleted again when the write ends); fill the empty temporary sibling {@code .<name>.tmp} through
      * {@code writer}; hash every file it wrote; write {@code manifest.json} last; flush files and directories to disk;
      * move the old save aside, move the new one into place, delete the old one. On any failure the temporary
      * directory is deleted and the previous save is left untouched.
@@ -118,8 +122,7 @@ public final class SaveDirectory {
         } catch (IOException e) {
             throw new StorageException("cannot create parent directory " + parent + ": " + e.getMessage(), e);
         }
-        try (FileChannel lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                FileLock lock = acquire(lockChannel, lockFile, abs)) {
+        try (WriteLock lock = WriteLock.acquire(lockFile, abs)) {
             Manifest manifest;
             try {
                 recover(abs, tmp, old);
@@ -151,18 +154,94 @@ public final class SaveDirectory {
         }
     }
 
-    private static FileLock acquire(FileChannel channel, Path lockFile, Path target) throws IOException {
-        FileLock lock;
-        try {
-            lock = channel.tryLock();
-        } catch (OverlappingFileLockException e) {
-            lock = null; // held by another thread of this JVM
+    /**
+     * The writers' lock: an exclusive lock on {@code <target>.lock}, deleted again by its holder before it releases
+     * the lock, so that no lock file stays beside a save. Deleting a lock file is safe only because every holder
+     * checks, once it holds the lock, that the path still names the file it locked (through a random token written
+     * into it): a writer that opened the file just before the previous holder deleted it locks an orphan, sees a
+     * different or no token at the path, and starts again on the current file.
+     *
+     * <p>Thread-safety: one instance per write, used by one thread.
+     */
+    private static final class WriteLock implements AutoCloseable {
+        /** Restarts after finding an orphaned lock file; each one means another write finished meanwhile. */
+        private static final int MAX_ATTEMPTS = 10;
+        /**
+         * The locked byte range lies beyond the token: on Windows a lock forbids other handles to read the locked
+         * range, and the token must stay readable through the path.
+         */
+        private static final long LOCK_POSITION = Long.MAX_VALUE - 1;
+
+        private final Path file;
+        private final FileChannel channel;
+        private final FileLock lock;
+
+        private WriteLock(Path file, FileChannel channel, FileLock lock) {
+            this.file = file;
+            this.channel = channel;
+            this.lock = lock;
         }
-        if (lock == null) {
-            throw new StateException("save " + target + " is being written by another writer: lock " + lockFile
-                    + " is held");
+
+        static WriteLock acquire(Path file, Path target) throws IOException {
+            for (int attempt = 1; ; attempt++) {
+                FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                        StandardOpenOption.WRITE);
+                try {
+                    FileLock lock = tryLock(channel);
+                    if (lock == null) {
+                        throw new StateException("save " + target + " is being written by another writer: lock "
+                                + file + " is held");
+                    }
+                    byte[] token = UUID.randomUUID().toString().getBytes(StandardCharsets.US_ASCII);
+                    channel.truncate(0);
+                    channel.write(ByteBuffer.wrap(token), 0);
+                    if (Arrays.equals(token, readOrNull(file))) {
+                        return new WriteLock(file, channel, lock);
+                    }
+                    lock.release();
+                } catch (IOException | RuntimeException e) {
+                    channel.close();
+                    throw e;
+                }
+                channel.close();
+                if (attempt == MAX_ATTEMPTS) {
+                    throw new StateException("save " + target + " is being written by other writers: lock " + file
+                            + " was replaced " + MAX_ATTEMPTS + " times while waiting for it");
+                }
+            }
         }
-        return lock;
+
+        private static FileLock tryLock(FileChannel channel) throws IOException {
+            try {
+                return channel.tryLock(LOCK_POSITION, 1, false);
+            } catch (OverlappingFileLockException e) {
+                return null; // held by another thread of this JVM
+            }
+        }
+
+        private static byte[] readOrNull(Path file) throws IOException {
+            try {
+                return Files.readAllBytes(file);
+            } catch (NoSuchFileException e) {
+                return null;
+            }
+        }
+
+        /** Deletes the lock file while still holding the lock, then releases it. */
+        @Override
+        public void close() throws IOException {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                // harmless: the next writer locks and deletes it
+                LOG.debug("could not delete lock file {}: {}", file, e.toString());
+            }
+            try {
+                lock.release();
+            } finally {
+                channel.close();
+            }
+        }
     }
 
     /** Undoes what a crashed writer left behind (we hold the lock, so no writer is running). */
@@ -182,7 +261,21 @@ public final class SaveDirectory {
         }
     }
 
-    /** Refuses to replace a file, or a directory holding something other than a save (it would be deleted). */
+    /**
+     * Checks, before any work, that {@link #write} may write to {@code target}: it is absent, an empty directory or a
+     * save directory. Refuses a file, or a directory holding something other than a save (writing would delete it).
+     *
+     * @throws InvalidInputException naming the target and what it holds
+     */
+    public static void checkWritable(Path target) {
+        Path abs = target.toAbsolutePath().normalize();
+        try {
+            checkReplaceable(abs);
+        } catch (IOException e) {
+            throw new StorageException("cannot list save target " + abs + ": " + e.getMessage(), e);
+        }
+    }
+
     private static void checkReplaceable(Path target) throws IOException {
         if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
             return;
@@ -196,7 +289,8 @@ public final class SaveDirectory {
         try (DirectoryStream<Path> s = Files.newDirectoryStream(target)) {
             if (s.iterator().hasNext()) {
                 throw new InvalidInputException("save target " + target + " is a non-empty directory without "
-                        + SaveFormat.MANIFEST + "; refusing to replace it");
+                        + SaveFormat.MANIFEST + " (not a save); refusing to replace it: choose a new or empty "
+                        + "directory");
             }
         }
     }
@@ -360,8 +454,11 @@ public final class SaveDirectory {
         JsonNode root;
         try {
             root = JSON.readTree(Files.readAllBytes(mf));
+        } catch (JsonProcessingException e) {
+            throw new CorruptDataException(mf + ": not valid JSON at " + JsonErrors.describe(e)
+                    + " (the file was edited or damaged; re-memorise to write it again)", e);
         } catch (IOException e) {
-            throw new CorruptDataException(mf + ": not valid JSON: " + e.getMessage(), e);
+            throw new CorruptDataException("cannot read " + mf + ": " + e.getMessage(), e);
         }
         Manifest manifest = Manifest.fromJson(root, mf);
         SaveDirectory save = new SaveDirectory(abs, manifest, verification);

@@ -149,8 +149,8 @@ class SaveDirectoryTest {
         assertEquals("flat", json.get("components").get("index").get("kind").textValue());
         assertEquals(4, json.get("files").size());
         assertEquals("memory/kv.bin", json.get("files").get(3).get("path").textValue());
-        // nothing left beside the save but its lock file
-        assertEquals(List.of("save", "save.lock"), listing(tmp));
+        // nothing left beside the save: no temporary directory, no lock file
+        assertEquals(List.of("save"), listing(tmp));
     }
 
     @Test
@@ -182,7 +182,7 @@ class SaveDirectoryTest {
         SaveDirectory sd = SaveDirectory.open(save);
         assertEquals(second, sd.manifest());
         assertArrayEquals(randomBytes(7, 300_000), Files.readAllBytes(sd.resolve("memory/kv.bin")));
-        assertEquals(List.of("save", "save.lock"), listing(tmp));
+        assertEquals(List.of("save"), listing(tmp));
     }
 
     @Test
@@ -211,6 +211,7 @@ class SaveDirectoryTest {
         })));
         assertEquals(before, snapshot(save));
         assertEquals(names, listing(tmp));
+        assertEquals(List.of("save"), names, "a failed write leaves no lock file either");
         assertEquals(sha256(randomBytes(1, 300_000)),
                 SaveDirectory.open(save).manifest().file("memory/kv.bin").orElseThrow().sha256());
     }
@@ -250,6 +251,7 @@ class SaveDirectoryTest {
             pool.shutdownNow();
         }
         assertEquals("first", Files.readString(SaveDirectory.open(save).resolve("a.txt")));
+        assertEquals(List.of("save"), listing(tmp), "the blocked writer did not delete the holder's lock file");
         // the lock is released afterwards
         SaveDirectory.write(save, components(), d -> Files.writeString(d.resolve("a.txt"), "second"));
         assertEquals("second", Files.readString(SaveDirectory.open(save).resolve("a.txt")));
@@ -379,6 +381,12 @@ class SaveDirectoryTest {
         Files.writeString(mf, "{\"format_version\": 2, \"files\": [");
         String msg = assertLoadFails(save, CorruptDataException.class, () -> SaveDirectory.open(save));
         assertTrue(msg.contains(mf.toAbsolutePath().toString()) && msg.contains("JSON"), msg);
+        Files.writeString(mf, "{\n  \"format_version\": 2,\n  \"files\": [ }\n}\n");
+        msg = assertLoadFails(save, CorruptDataException.class, () -> SaveDirectory.open(save));
+        assertEquals(mf.toAbsolutePath() + ": not valid JSON at line 3, column 14: Unexpected close marker '}': "
+                + "expected ']' (for Array starting at line 3, column 12) (the file was edited or damaged; "
+                + "re-memorise to write it again)", msg);
+        assertFalse(msg.contains("REDACTED") || msg.contains("StreamReadFeature"), msg);
         Files.writeString(mf, "{\"format_version\": 2, \"library_version\": \"x\", \"created_at\": \"now\","
                 + " \"components\": {}, \"files\": []}");
         msg = assertLoadFails(save, CorruptDataException.class, () -> SaveDirectory.open(save));
@@ -412,9 +420,14 @@ class SaveDirectoryTest {
         InvalidInputException e = assertThrows(InvalidInputException.class, () -> writeSample(home, 1));
         assertTrue(e.getMessage().contains(home.toAbsolutePath().toString()), e.getMessage());
         assertEquals("keep me", Files.readString(home.resolve("precious.txt")));
+        // the same check, callable before any work is done
+        InvalidInputException early = assertThrows(InvalidInputException.class, () -> SaveDirectory.checkWritable(home));
+        assertEquals(e.getMessage(), early.getMessage());
         Path file = tmp.resolve("file");
         Files.writeString(file, "x");
         assertThrows(InvalidInputException.class, () -> writeSample(file, 1));
+        assertThrows(InvalidInputException.class, () -> SaveDirectory.checkWritable(file));
+        SaveDirectory.checkWritable(tmp.resolve("absent"));
         // an empty directory is fine
         Path empty = Files.createDirectories(tmp.resolve("empty"));
         writeSample(empty, 1);
