@@ -14,9 +14,9 @@ import java.util.Objects;
 
 /**
  * A weight-only int8 projection on the CPU. Few rows (decoding) run {@link Int8Matrix#matmul}, which reads the int8
- * weights once, a quarter of the float32 bytes: decoding is bound by weight bandwidth. Many rows (prefill,
- * memorising) are compute-bound, so the weight is dequantised block by block into a reused float32 buffer and each
- * block goes through PyTorch's GEMM; no full float32 copy of the weight ever exists.
+ * weights and their fp16 block scales once, 1.0625 bytes per weight against float32's 4: decoding is bound by weight
+ * bandwidth. Many rows (prefill, memorising) are compute-bound, so the weight is dequantised block by block into a
+ * reused float32 buffer and each block goes through PyTorch's GEMM; no full float32 copy of the weight ever exists.
  *
  * <p>Internal runtime type. Thread-safety: immutable; concurrent calls use per-thread scratch buffers.
  */

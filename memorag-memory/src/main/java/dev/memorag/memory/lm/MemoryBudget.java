@@ -14,7 +14,7 @@ import java.util.Objects;
  * does not have it: a clear message (what is needed, what is free, which {@code --dtype} or {@code -Xmx} would fit)
  * instead of an {@link OutOfMemoryError} or a native crash halfway through loading.
  *
- * <p>The estimate: weights in the chosen precision (int8: one byte per weight plus a float32 scale per 32, held on
+ * <p>The estimate: weights in the chosen precision (int8: one byte per weight plus an fp16 scale per 32, held on
  * the Java heap; float32/float16 in native memory), the KV cache for {@code kvEntries} positions, the activations of
  * one {@code chunk}-token forward, and a fixed runtime overhead (PyTorch's libraries and allocator, the JVM).
  *
@@ -36,8 +36,8 @@ public record MemoryBudget(long nativeBytes, long heapBytes, long weightBytes, l
      * 8-billion-weight model with 9.6 GB of heap for its 9.1 GB of int8 weights ran out of heap while loading).
      */
     static final double HEAP_OVERHEAD = 1.05;
-    /** Int8 weights cost one byte each plus a float32 scale per block of 32. */
-    static final double INT8_BYTES_PER_WEIGHT = 1.0 + 4.0 / 32;
+    /** Int8 weights cost one byte each plus an fp16 scale per block of 32 (GGUF Q8_0's 34 bytes per 32 weights). */
+    static final double INT8_BYTES_PER_WEIGHT = 1.0 + 2.0 / 32;
 
     /**
      * Memory the machine offers. Thread-safety: immutable.

@@ -16,7 +16,7 @@
  * <p>Device and precision: {@link dev.memorag.memory.lm.RuntimeOptions} (what the user asks for) becomes a
  * {@link dev.memorag.memory.lm.RuntimePlan} (what runs: CPU or CUDA, fp32, fp16 or int8). int8 is weight-only and
  * CPU-only: the linear layers, embedding and LM head are quantised at load, row by row from the file, into
- * {@link dev.memorag.memory.lm.quant.Int8Matrix} (Java heap, 1.125 bytes per weight); decoding runs its kernel
+ * {@link dev.memorag.memory.lm.quant.Int8Matrix} (Java heap, 1.0625 bytes per weight); decoding runs its kernel
  * (Vector API when the JVM has {@code --add-modules jdk.incubator.vector}, else a scalar fallback), prefill and
  * memorising dequantise row blocks for PyTorch's GEMM. Before loading, {@link dev.memorag.memory.lm.MemoryBudget}
  * refuses plans the machine cannot hold. Every op attaches its result to the manager of its first activation

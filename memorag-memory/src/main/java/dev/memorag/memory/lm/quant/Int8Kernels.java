@@ -110,8 +110,8 @@ public final class Int8Kernels {
         for (int i = 0; i < q.length; i++) {
             q[i] = (byte) (i * 37);
         }
-        float[] scales = new float[rows * Int8Matrix.blocksPerRow(cols)];
-        java.util.Arrays.fill(scales, 0.01f);
+        short[] scales = new short[rows * Int8Matrix.blocksPerRow(cols)];
+        java.util.Arrays.fill(scales, Half.fromFloat(0.01f));
         float[] x = new float[5 * cols];
         java.util.Arrays.fill(x, 0.5f);
         float[] y = new float[5 * rows];

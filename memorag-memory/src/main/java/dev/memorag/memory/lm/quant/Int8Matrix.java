@@ -5,14 +5,14 @@ import java.nio.FloatBuffer;
 
 /**
  * A {@code [rows, cols]} weight matrix in weight-only int8: every row is cut into blocks of {@value #BLOCK} columns
- * (the last one narrower when {@code cols} is not a multiple), each block stores int8 values and one fp32 scale
- * ({@code w ~= q * scale}, {@code scale = max|w| / 127}), the layout of GGUF's Q8_0 with the scales widened to fp32.
- * Products take fp32 activations and accumulate in fp32.
+ * (the last one narrower when {@code cols} is not a multiple), each block stores int8 values and one fp16 scale
+ * ({@code w ~= q * scale}, {@code scale ~= max|w| / 127}), exactly the layout of GGUF's Q8_0. Products take fp32
+ * activations and accumulate in fp32; each block's scale is widened to fp32 once, by a table lookup.
  *
- * <p>Storage is on the Java heap, one {@code byte[]} and one {@code float[]} per matrix (the largest real matrix, a
- * 152064 x 3584 LM head, is 545 MB, below the 2^31 array limit): {@link #bytes()} counts against
- * {@code Runtime.getRuntime().maxMemory()} ({@code -Xmx}), not against native memory. About 1.125 bytes per weight:
- * a 7B model takes ~8.1 GB of heap.
+ * <p>Storage is on the Java heap, one {@code byte[]} and one {@code short[]} (the scales' fp16 bits) per matrix (the
+ * largest real matrix, a 152064 x 3584 LM head, is 545 MB, below the 2^31 array limit): {@link #bytes()} counts
+ * against {@code Runtime.getRuntime().maxMemory()} ({@code -Xmx}), not against native memory. About 1.0625 bytes per
+ * weight: a 7B model takes ~8.6 GB of heap.
  *
  * <p>Thread-safety: immutable after construction; concurrent {@link #matmul} and {@link #dequantize} calls are safe.
  */
@@ -26,13 +26,16 @@ public final class Int8Matrix {
     private static final long PARALLEL_MIN_WORK = 1L << 17;
     /** Rows a kernel processes together; chunk boundaries are multiples of it. */
     private static final int ROW_GROUP = 4;
+    /** The largest block magnitude whose scale fp16 holds: 127 times the largest half. */
+    private static final float MAX_ABS = 127 * Half.MAX_VALUE;
 
     private final int rows;
     private final int cols;
     private final byte[] q;
-    private final float[] scales;
+    /** fp16 bits, {@code [rows, blocksPerRow(cols)]} row-major. */
+    private final short[] scales;
 
-    private Int8Matrix(byte[] q, float[] scales, int rows, int cols) {
+    private Int8Matrix(byte[] q, short[] scales, int rows, int cols) {
         this.q = q;
         this.scales = scales;
         this.rows = rows;
@@ -41,10 +44,18 @@ public final class Int8Matrix {
 
     /**
      * Quantises the {@code [rows, cols]} matrix that {@code src} supplies row by row, in parallel over rows (so
-     * {@code src} must be thread-safe, see {@link RowSource}). Blocks whose largest magnitude is below
-     * {@code 127 * Float.MIN_NORMAL} are stored as zeros.
+     * {@code src} must be thread-safe, see {@link RowSource}).
      *
-     * @throws InvalidInputException for non-positive or too large dimensions, or a non-finite weight
+     * <p>A block's scale is the fp16 value nearest to {@code max|w| / 127}, moved up one fp16 step when it fell below
+     * so that the largest weight still maps to at most 127 (which makes it the smallest fp16 value at or above
+     * {@code max|w| / 127}), and the weights are rounded against that stored scale.
+     * Blocks whose scale rounds to zero in fp16 ({@code max|w| <= 127 * 2^-25}, about 3.8e-6) are stored as zeros.
+     * fp16 bounds the scale to 65504, so a block with {@code max|w| > 65504 * 127} (about 8.3e6) cannot be stored and
+     * is refused, naming the row, the column block and the value. Real weights never get near it: trained weights are
+     * orders of magnitude smaller, and an fp16 checkpoint cannot even hold a weight above 65504.
+     *
+     * @throws InvalidInputException for non-positive or too large dimensions, a non-finite weight, or a block whose
+     *     largest magnitude exceeds {@code 65504 * 127}
      */
     public static Int8Matrix quantize(RowSource src, int rows, int cols) {
         if (src == null) {
@@ -54,7 +65,7 @@ public final class Int8Matrix {
         Int8Kernels.prepare();
         int blocks = blocksPerRow(cols);
         byte[] q = new byte[(int) size];
-        float[] scales = new float[rows * blocks];
+        short[] scales = new short[rows * blocks];
         int chunkRows = chunkRows(cols);
         int chunks = ceilDiv(rows, chunkRows);
         WorkerPool.shared().forEach(chunks, chunk -> {
@@ -70,12 +81,12 @@ public final class Int8Matrix {
 
     /**
      * Adopts GGUF Q8_0 data without copying: {@code q[r * cols + c]} int8 weights and {@code scales[r * cols / 32 + b]}
-     * block scales (converted from GGUF's fp16 by the caller). The caller must not modify the arrays afterwards.
+     * block scales as fp16 bits, as GGUF stores them. The caller must not modify the arrays afterwards.
      *
      * @throws InvalidInputException for bad dimensions, {@code cols} not a multiple of {@value #BLOCK}, array lengths
      *     that do not match, or a non-finite scale
      */
-    public static Int8Matrix ofQ8_0(byte[] q, float[] scales, int rows, int cols) {
+    public static Int8Matrix ofQ8_0(byte[] q, short[] scales, int rows, int cols) {
         long size = checkDims("ofQ8_0", rows, cols);
         Int8Kernels.prepare();
         if (cols % BLOCK != 0) {
@@ -93,9 +104,10 @@ public final class Int8Matrix {
                     + " = " + nScales);
         }
         for (int i = 0; i < scales.length; i++) {
-            if (!Float.isFinite(scales[i])) {
+            if (!Half.isFinite(scales[i])) {
                 throw new InvalidInputException("int8 ofQ8_0: scale " + i + " (row " + i / (cols / BLOCK)
-                        + ", block " + i % (cols / BLOCK) + ") is " + scales[i]);
+                        + ", block " + i % (cols / BLOCK) + ") is " + Half.toFloat(scales[i]) + " (fp16 bits 0x"
+                        + Integer.toHexString(scales[i] & 0xffff) + ")");
             }
         }
         return new Int8Matrix(q, scales, rows, cols);
@@ -109,9 +121,9 @@ public final class Int8Matrix {
         return cols;
     }
 
-    /** Heap bytes of the int8 data plus the scales. */
+    /** Heap bytes of the int8 data plus the fp16 scales. */
     public long bytes() {
-        return q.length + 4L * scales.length;
+        return q.length + 2L * scales.length;
     }
 
     /**
@@ -189,8 +201,8 @@ public final class Int8Matrix {
         return q;
     }
 
-    /** The block scales, {@code [rows, blocksPerRow(cols)]} row-major (not a copy). */
-    float[] blockScales() {
+    /** The block scales as fp16 bits, {@code [rows, blocksPerRow(cols)]} row-major (not a copy). */
+    short[] blockScales() {
         return scales;
     }
 
@@ -198,8 +210,8 @@ public final class Int8Matrix {
         return ceilDiv(cols, BLOCK);
     }
 
-    /** Scale and int8 values of one row; the scale math runs in double so no block over- or underflows. */
-    private static void quantizeRow(float[] w, int r, int cols, int blocks, byte[] q, float[] scales) {
+    /** Scale and int8 values of one row. */
+    private static void quantizeRow(float[] w, int r, int cols, int blocks, byte[] q, short[] scales) {
         int rowBase = r * cols;
         for (int b = 0, c0 = 0; c0 < cols; b++, c0 += BLOCK) {
             int c1 = Math.min(cols, c0 + BLOCK);
@@ -212,20 +224,20 @@ public final class Int8Matrix {
                 }
                 amax = Math.max(amax, Math.abs(v));
             }
-            int s = r * blocks + b;
-            if (amax < 127f * Float.MIN_NORMAL) {
-                scales[s] = 0f;
-                for (int c = c0; c < c1; c++) {
-                    q[rowBase + c] = 0;
-                }
-                continue;
+            if (amax > MAX_ABS) {
+                throw new InvalidInputException("int8 quantize: row " + r + ", column block " + b + " (columns "
+                        + c0 + " to " + (c1 - 1) + ") has max |weight| " + amax + ", above " + MAX_ABS
+                        + " = 127 * 65504: its scale would overflow fp16");
             }
-            float scale = amax / 127f;
-            if (127.0 * scale > Float.MAX_VALUE) {
-                scale = Math.nextDown(scale); // rounded up, 127 * scale would overflow to infinity
+            short h = Half.fromFloat(amax / 127f);
+            if (h == 0) {
+                continue; // a zero block: the fresh arrays already hold 0 for its values and scale
             }
-            scales[s] = scale;
-            double inv = 1.0 / scale;
+            if (Half.toFloat(h) * 127f < amax) { // exact: 11 x 7 significant bits
+                h++; // the next fp16 up (a positive half's bits order like its values)
+            }
+            scales[r * blocks + b] = h;
+            double inv = 1.0 / Half.toFloat(h);
             for (int c = c0; c < c1; c++) {
                 double v = Math.rint(w[c] * inv);
                 q[rowBase + c] = (byte) Math.max(-127, Math.min(127, (int) v));

@@ -19,7 +19,7 @@ final class ScalarKernel implements Kernel {
     }
 
     @Override
-    public void multiply(byte[] q, float[] scales, int rows, int cols, float[] x, int n, float[] y, int from,
+    public void multiply(byte[] q, short[] scales, int rows, int cols, float[] x, int n, float[] y, int from,
             int to) {
         int blocks = Int8Matrix.blocksPerRow(cols);
         for (int r = from; r < to; r++) {
@@ -31,7 +31,7 @@ final class ScalarKernel implements Kernel {
         }
     }
 
-    private static float rowDot(byte[] q, int rowBase, float[] scales, int scaleBase, int cols, float[] x, int xBase) {
+    private static float rowDot(byte[] q, int rowBase, short[] scales, int scaleBase, int cols, float[] x, int xBase) {
         float acc = 0f;
         for (int b = 0, c0 = 0; c0 < cols; b++, c0 += Int8Matrix.BLOCK) {
             int c1 = Math.min(cols, c0 + Int8Matrix.BLOCK);
@@ -49,17 +49,17 @@ final class ScalarKernel implements Kernel {
             for (; c < c1; c++) {
                 s0 += q[rowBase + c] * x[xBase + c];
             }
-            acc += ((s0 + s1) + (s2 + s3)) * scales[scaleBase + b];
+            acc += ((s0 + s1) + (s2 + s3)) * Half.toFloat(scales[scaleBase + b]);
         }
         return acc;
     }
 
     @Override
-    public void dequantizeRow(byte[] q, float[] scales, int cols, int r, float[] dst, int off) {
+    public void dequantizeRow(byte[] q, short[] scales, int cols, int r, float[] dst, int off) {
         int blocks = Int8Matrix.blocksPerRow(cols);
         int rowBase = r * cols;
         for (int b = 0, c0 = 0; c0 < cols; b++, c0 += Int8Matrix.BLOCK) {
-            float scale = scales[r * blocks + b];
+            float scale = Half.toFloat(scales[r * blocks + b]);
             int c1 = Math.min(cols, c0 + Int8Matrix.BLOCK);
             for (int c = c0; c < c1; c++) {
                 dst[off + c] = q[rowBase + c] * scale;

@@ -13,7 +13,7 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Matrix-vector ({@code n < 4}, once per input): rows are read in order as one sequential stream (four at a time,
  * sharing every load of {@code x}, when rows are long); bytes are widened to floats ({@code B2F}, one byte vector per
  * float vector) and multiplied into a per-block sum, which the block scale then folds into the row's accumulator, so
- * the scale costs one FMA per block. Small batches ({@code n > 1}): four rows
+ * the scale costs one table lookup (fp16 to fp32) and one FMA per block. Small batches ({@code n > 1}): four rows
  * are dequantised once into a scratch tile and reused by every input row, which moves the widening out of the
  * per-token loop.
  *
@@ -55,7 +55,7 @@ final class VectorKernel implements Kernel {
     }
 
     @Override
-    public void multiply(byte[] q, float[] scales, int rows, int cols, float[] x, int n, float[] y, int from,
+    public void multiply(byte[] q, short[] scales, int rows, int cols, float[] x, int n, float[] y, int from,
             int to) {
         if (n < BATCHED_MIN_N) {
             for (int t = 0; t < n; t++) {
@@ -67,11 +67,11 @@ final class VectorKernel implements Kernel {
     }
 
     @Override
-    public void exerciseRowGroups(byte[] q, float[] scales, int rows, int cols, float[] x, float[] y) {
+    public void exerciseRowGroups(byte[] q, short[] scales, int rows, int cols, float[] x, float[] y) {
         matvec(q, scales, cols, x, 0, y, 0, 0, rows, true);
     }
 
-    private static void matvec(byte[] q, float[] scales, int cols, float[] x, int xb, float[] y, int yb, int from,
+    private static void matvec(byte[] q, short[] scales, int cols, float[] x, int xb, float[] y, int yb, int from,
             int to, boolean rowGroups) {
         int blocks = Int8Matrix.blocksPerRow(cols);
         int full = cols / QK;
@@ -106,10 +106,10 @@ final class VectorKernel implements Kernel {
                         d3 = widen(b3, p).fma(xv, d3);
                     }
                 }
-                acc0 = d0.fma(FloatVector.broadcast(F, scales[s0 + b]), acc0);
-                acc1 = d1.fma(FloatVector.broadcast(F, scales[s0 + blocks + b]), acc1);
-                acc2 = d2.fma(FloatVector.broadcast(F, scales[s0 + 2 * blocks + b]), acc2);
-                acc3 = d3.fma(FloatVector.broadcast(F, scales[s0 + 3 * blocks + b]), acc3);
+                acc0 = d0.fma(FloatVector.broadcast(F, Half.toFloat(scales[s0 + b])), acc0);
+                acc1 = d1.fma(FloatVector.broadcast(F, Half.toFloat(scales[s0 + blocks + b])), acc1);
+                acc2 = d2.fma(FloatVector.broadcast(F, Half.toFloat(scales[s0 + 2 * blocks + b])), acc2);
+                acc3 = d3.fma(FloatVector.broadcast(F, Half.toFloat(scales[s0 + 3 * blocks + b])), acc3);
             }
             y[yb + r] = acc0.reduceLanes(VectorOperators.ADD) + tailDot(q, q0, scales, s0, cols, full, x, xb);
             y[yb + r + 1] = acc1.reduceLanes(VectorOperators.ADD)
@@ -132,7 +132,7 @@ final class VectorKernel implements Kernel {
                         d = widen(bv, p).fma(FloatVector.fromArray(F, x, xb + c0 + k + p * L), d);
                     }
                 }
-                acc = d.fma(FloatVector.broadcast(F, scales[s0 + b]), acc);
+                acc = d.fma(FloatVector.broadcast(F, Half.toFloat(scales[s0 + b])), acc);
             }
             y[yb + r] = acc.reduceLanes(VectorOperators.ADD) + tailDot(q, q0, scales, s0, cols, full, x, xb);
         }
@@ -143,7 +143,7 @@ final class VectorKernel implements Kernel {
     }
 
     /** The partial last block of a row ({@code cols % BLOCK} columns), in plain Java; 0 when there is none. */
-    private static float tailDot(byte[] q, int rowBase, float[] scales, int scaleBase, int cols, int full, float[] x,
+    private static float tailDot(byte[] q, int rowBase, short[] scales, int scaleBase, int cols, int full, float[] x,
             int xb) {
         int c0 = full * QK;
         if (c0 == cols) {
@@ -153,10 +153,10 @@ final class VectorKernel implements Kernel {
         for (int c = c0; c < cols; c++) {
             s += q[rowBase + c] * x[xb + c];
         }
-        return s * scales[scaleBase + full];
+        return s * Half.toFloat(scales[scaleBase + full]);
     }
 
-    private void batched(byte[] q, float[] scales, int rows, int cols, float[] x, int n, float[] y, int from,
+    private void batched(byte[] q, short[] scales, int rows, int cols, float[] x, int n, float[] y, int from,
             int to) {
         float[] tile = new float[4 * cols];
         int vecCols = cols - cols % L;
@@ -261,13 +261,13 @@ final class VectorKernel implements Kernel {
     }
 
     @Override
-    public void dequantizeRow(byte[] q, float[] scales, int cols, int r, float[] dst, int off) {
+    public void dequantizeRow(byte[] q, short[] scales, int cols, int r, float[] dst, int off) {
         int blocks = Int8Matrix.blocksPerRow(cols);
         int full = cols / QK;
         int rowBase = r * cols;
         int scaleBase = r * blocks;
         for (int b = 0; b < full; b++) {
-            FloatVector scale = FloatVector.broadcast(F, scales[scaleBase + b]);
+            FloatVector scale = FloatVector.broadcast(F, Half.toFloat(scales[scaleBase + b]));
             int c0 = b * QK;
             for (int k = 0; k < QK; k += BL) {
                 ByteVector bv = ByteVector.fromArray(B, q, rowBase + c0 + k);
@@ -277,7 +277,7 @@ final class VectorKernel implements Kernel {
             }
         }
         if (full * QK < cols) {
-            float scale = scales[scaleBase + full];
+            float scale = Half.toFloat(scales[scaleBase + full]);
             for (int c = full * QK; c < cols; c++) {
                 dst[off + c] = q[rowBase + c] * scale;
             }

@@ -14,7 +14,10 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-/** Quantisation error, products against a double-precision reference, both kernels, Q8_0 import, bad input. */
+/**
+ * fp16 block scales, quantisation error, products against a double-precision reference, both kernels, Q8_0 import,
+ * bad input.
+ */
 class Int8MatrixTest {
     /**
      * Shapes: odd column counts (not a multiple of the block nor of a vector), one row, a parallel-sized one, and
@@ -67,6 +70,11 @@ class Int8MatrixTest {
         }
     }
 
+    /**
+     * Every block's stored scale is the smallest fp16 value that maps the block's largest magnitude to at most 127
+     * (rounded to nearest, then stepped up when that fell below), and every weight is within half a scale of its
+     * value.
+     */
     @Test
     void everyWeightIsWithinHalfAScaleStepOfItsBlockMax() {
         SplittableRandom rnd = new SplittableRandom(12);
@@ -86,14 +94,20 @@ class Int8MatrixTest {
                     }
                 }
             }
+            int blocks = Int8Matrix.blocksPerRow(shape[1]);
             for (int r = 0; r < shape[0]; r++) {
-                for (int c0 = 0; c0 < shape[1]; c0 += Int8Matrix.BLOCK) {
+                for (int b = 0, c0 = 0; c0 < shape[1]; b++, c0 += Int8Matrix.BLOCK) {
                     int c1 = Math.min(shape[1], c0 + Int8Matrix.BLOCK);
                     float amax = 0f;
                     for (int c = c0; c < c1; c++) {
                         amax = Math.max(amax, Math.abs(w[r][c]));
                     }
-                    double bound = amax / 127.0 / 2 * (1 + 1e-5);
+                    short h = scalesOf(m)[r * blocks + b];
+                    float scale = Half.toFloat(h);
+                    String where = "shape " + shape[0] + "x" + shape[1] + " row " + r + " block " + b;
+                    assertTrue(scale * 127 >= amax && Half.toFloat((short) (h - 1)) * 127 < amax,
+                            where + ": scale " + scale + " for max " + amax);
+                    double bound = scale / 2.0 * (1 + 1e-6);
                     for (int c = c0; c < c1; c++) {
                         double err = Math.abs(w[r][c] - deq[r * shape[1] + c]);
                         if (err > bound) {
@@ -103,38 +117,49 @@ class Int8MatrixTest {
                     }
                 }
             }
-            assertEquals(-3f, deq[0], 1e-6f);
+            assertEquals(-3f, deq[0], 3f / 1024, "the block maximum, within one fp16 step of its scale");
         }
     }
 
     @Test
-    void zeroConstantAndExtremeRows() {
+    void zeroConstantTinyAndExtremeRows() {
         int cols = 45;
-        float[][] w = new float[4][cols];
+        float max = 127 * Half.MAX_VALUE;
+        float[][] w = new float[6][cols];
         java.util.Arrays.fill(w[1], 0.75f);
         java.util.Arrays.fill(w[2], -0.75f);
+        java.util.Arrays.fill(w[3], 1e-4f); // scale ~7.9e-7: an fp16 subnormal
+        java.util.Arrays.fill(w[4], 3e-6f); // scale ~2.4e-8: below half of fp16's smallest subnormal, a zero block
         for (int c = 0; c < cols; c++) {
-            w[3][c] = c % 2 == 0 ? -Float.MAX_VALUE : Float.MAX_VALUE / 3;
+            w[5][c] = c % 2 == 0 ? -max : max / 3; // the largest block magnitude fp16 scales can hold
         }
         Int8Matrix m = quantize(w);
+        assertEquals(6L * cols + 2L * 6 * 2, m.bytes(), "one byte per weight, two per block");
         float[] deq = dequantizeAll(m);
+        float constScale = Half.toFloat(scalesOf(m)[2]);
+        float subnormalScale = Half.toFloat(scalesOf(m)[6]);
+        assertTrue(subnormalScale < 0x1p-14f && subnormalScale >= 1e-4f / 127, "subnormal scale " + subnormalScale);
+        assertEquals(Half.MAX_VALUE, Half.toFloat(scalesOf(m)[10]), "extreme row's scale");
         for (int c = 0; c < cols; c++) {
             assertEquals(0f, deq[c], 0f, "zero row");
-            assertEquals(0.75f, deq[cols + c], 1e-6f, "constant row");
-            assertEquals(-0.75f, deq[2 * cols + c], 1e-6f, "negative constant row");
-            float expected = w[3][c];
-            assertEquals(expected, deq[3 * cols + c], Float.MAX_VALUE / 127 / 2 * 1.00001f, "extreme row col " + c);
-            assertTrue(Float.isFinite(deq[3 * cols + c]));
+            assertEquals(0.75f, deq[cols + c], 0.75f / 1024, "constant row: within one fp16 step of its scale");
+            assertEquals(-deq[cols + c], deq[2 * cols + c], 0f, "negative constant row");
+            assertEquals(1e-4f, deq[3 * cols + c], subnormalScale / 2, "row with a subnormal scale");
+            assertEquals(0f, deq[4 * cols + c], 0f, "zero block");
+            assertEquals(w[5][c], deq[5 * cols + c], Half.MAX_VALUE / 2, "extreme row col " + c);
         }
-        float[] y = new float[4];
+        assertEquals(-max, deq[5 * cols], 0f, "the extreme block's maximum is exact");
+        assertEquals(0.75f, deq[cols], constScale / 2 * 1.00001f);
+        float[] y = new float[6];
         float[] x = new float[cols];
         java.util.Arrays.fill(x, 1f);
-        x[0] = 0f; // keeps the extreme row's sum finite: the remaining columns still hold both signs
         for (Kernel k : kernels()) {
             m.matmul(x, 1, y, k);
             assertEquals(0f, y[0], 0f, k.name());
-            assertEquals(0.75f * (cols - 1), y[1], 1e-4f, k.name());
-            assertEquals(-0.75f * (cols - 1), y[2], 1e-4f, k.name());
+            assertEquals(deq[cols] * cols, y[1], 1e-4f, k.name());
+            assertEquals(-deq[cols] * cols, y[2], 1e-4f, k.name());
+            assertEquals(deq[3 * cols] * cols, y[3], 1e-9f, k.name());
+            assertEquals(0f, y[4], 0f, k.name());
         }
     }
 
@@ -261,14 +286,16 @@ class Int8MatrixTest {
         for (int i = 0; i < q.length; i++) {
             q[i] = (byte) (i % 2 == 0 ? -128 + i : 127 - i);
         }
-        float[] scales = {0.5f, 0.25f, 0.125f, 2f};
+        // fp16 bits as GGUF stores them: 0.5, -0.25, 2^-24 (the smallest subnormal), 2
+        short[] scales = {0x3800, (short) 0xb400, 0x0001, 0x4000};
+        float[] values = {0.5f, -0.25f, 0x1p-24f, 2f};
         Int8Matrix m = Int8Matrix.ofQ8_0(q, scales, 2, cols);
         assertEquals(2, m.rows());
         assertEquals(cols, m.cols());
-        assertEquals(q.length + 4L * scales.length, m.bytes());
+        assertEquals(q.length + 2L * scales.length, m.bytes());
         float[] deq = dequantizeAll(m);
         for (int i = 0; i < q.length; i++) {
-            assertEquals(q[i] * scales[i / Int8Matrix.BLOCK], deq[i], 0f, "element " + i);
+            assertEquals(q[i] * values[i / Int8Matrix.BLOCK], deq[i], 0f, "element " + i);
         }
         for (Kernel k : kernels()) {
             for (int c = 0; c < cols; c++) {
@@ -315,7 +342,7 @@ class Int8MatrixTest {
         }
         float[] row = new float[300];
         m.dequantize(499, 500, FloatBuffer.wrap(row));
-        assertEquals(499f, row[299], 1e-3f);
+        assertEquals(499f, row[299], 499f / 1024, "within one fp16 step of the scale");
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> Int8Matrix.quantize((r, dst) -> {
             if (r == 321) {
                 throw new IllegalStateException("boom at 321");
@@ -332,11 +359,18 @@ class Int8MatrixTest {
         assertMessage(() -> Int8Matrix.quantize(null, 4, 4), "row source is null");
         assertMessage(() -> Int8Matrix.quantize(zeros, 65536, 65536), "exceeds one Java array");
         assertMessage(() -> Int8Matrix.quantize((r, dst) -> dst[3] = Float.NaN, 2, 8), "row 0, column 3 is NaN");
-        assertMessage(() -> Int8Matrix.ofQ8_0(new byte[64], new float[2], 2, 30), "cols=30");
-        assertMessage(() -> Int8Matrix.ofQ8_0(new byte[63], new float[2], 1, 64), "q has 63 values");
-        assertMessage(() -> Int8Matrix.ofQ8_0(new byte[64], new float[3], 1, 64), "scales has 3 values");
-        assertMessage(() -> Int8Matrix.ofQ8_0(new byte[64], new float[] {1f, Float.POSITIVE_INFINITY}, 1, 64),
-                "scale 1 (row 0, block 1) is Infinity");
+        assertMessage(() -> Int8Matrix.quantize((r, dst) -> dst[40] = r == 1 ? -1e7f : 1f, 2, 45),
+                "row 1, column block 1 (columns 32 to 44) has max |weight| 1.0E7, above 8319008.0 = 127 * 65504: "
+                + "its scale would overflow fp16");
+        assertMessage(() -> Int8Matrix.quantize((r, dst) -> dst[0] = Math.nextUp(127 * Half.MAX_VALUE), 1, 8),
+                "row 0, column block 0 (columns 0 to 7) has max |weight| 8319008.5");
+        assertMessage(() -> Int8Matrix.ofQ8_0(new byte[64], new short[2], 2, 30), "cols=30");
+        assertMessage(() -> Int8Matrix.ofQ8_0(new byte[63], new short[2], 1, 64), "q has 63 values");
+        assertMessage(() -> Int8Matrix.ofQ8_0(new byte[64], new short[3], 1, 64), "scales has 3 values");
+        assertMessage(() -> Int8Matrix.ofQ8_0(new byte[64], new short[] {0x3c00, 0x7c00}, 1, 64),
+                "scale 1 (row 0, block 1) is Infinity (fp16 bits 0x7c00)");
+        assertMessage(() -> Int8Matrix.ofQ8_0(new byte[128], new short[] {0, 0, (short) 0xfe00, 0}, 2, 64),
+                "scale 2 (row 1, block 0) is NaN (fp16 bits 0xfe00)");
         Int8Matrix m = Int8Matrix.quantize((r, dst) -> java.util.Arrays.fill(dst, 1f), 3, 8);
         assertMessage(() -> m.matmul(new float[8], -1, new float[3]), "n=-1");
         assertMessage(() -> m.matmul(new float[7], 1, new float[3]), "x has 7 values, expected n*cols = 8");
@@ -356,7 +390,7 @@ class Int8MatrixTest {
         return m.quantizedValues();
     }
 
-    private static float[] scalesOf(Int8Matrix m) {
+    private static short[] scalesOf(Int8Matrix m) {
         return m.blockScales();
     }
 }
