@@ -140,9 +140,20 @@ public final class MemoRAGBuilder {
         return this;
     }
 
-    /** {@code cpu}, {@code gpu} or {@code auto}, passed to providers as {@link ProviderOptions#DEVICE}. */
+    /**
+     * Where the local models run: {@code cpu}, {@code cuda} or {@code auto} (CUDA when DJL sees a GPU), passed to
+     * providers as {@link ProviderOptions#DEVICE}.
+     */
     public MemoRAGBuilder device(String deviceName) {
         return option(ProviderOptions.DEVICE, requireReference("device", deviceName));
+    }
+
+    /**
+     * Weight precision of the local models: {@code fp32}, {@code fp16} or {@code int8} (weight-only, CPU), passed to
+     * providers as {@link ProviderOptions#DTYPE}; unset, fp16 on CUDA and fp32 on the CPU.
+     */
+    public MemoRAGBuilder dtype(String dtype) {
+        return option(ProviderOptions.DTYPE, requireReference("dtype", dtype));
     }
 
     /** Allows providers to download models from the hub ({@link ProviderOptions#DOWNLOAD}); default false. */

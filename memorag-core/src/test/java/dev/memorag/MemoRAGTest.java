@@ -458,6 +458,8 @@ class MemoRAGTest {
                     assertThrows(InvalidInputException.class, () -> rag.query(" ")).getMessage());
         }
         assertThrows(InvalidInputException.class, () -> MemoRAG.builder().chunkTokens(0));
+        assertThrows(InvalidInputException.class, () -> MemoRAG.builder().dtype(" "));
+        assertThrows(InvalidInputException.class, () -> MemoRAG.builder().device(""));
         InvalidInputException p = assertThrows(InvalidInputException.class,
                 () -> MemoRAG.builder().prompt(Prompts.Template.RAG_ANSWER, "no placeholders"));
         assertEquals("prompt template 'rag_answer' lacks placeholder {context}", p.getMessage());
