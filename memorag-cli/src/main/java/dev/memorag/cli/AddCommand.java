@@ -1,17 +1,10 @@
 package dev.memorag.cli;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.memorag.MemoRAG;
 import dev.memorag.api.Document;
 import dev.memorag.error.InvalidInputException;
-import dev.memorag.pipeline.PipelineDescriptor;
-import dev.memorag.pipeline.PipelineStore;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
-import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -46,13 +39,10 @@ final class AddCommand implements Callable<Integer> {
             throw new InvalidInputException("--id names one document, but " + files.size()
                     + " files were given: add them one at a time, or drop --id to use the file names");
         }
-        List<Document> docs = MemorizeCommand.readDocuments(files);
-        if (id != null) {
-            docs = List.of(new Document(id, docs.get(0).text()));
-        }
+        List<Document> read = MemorizeCommand.readDocuments(files);
+        List<Document> docs = id == null ? read : List.of(new Document(id, read.get(0).text()));
         // Cheap checks first: the descriptor names the held documents, no model needs loading for that.
-        Set<String> held = PipelineStore.readDescriptor(save).documents().stream()
-                .map(PipelineDescriptor.DocumentInfo::id).collect(Collectors.toSet());
+        List<String> held = SaveEdit.heldIds(save);
         for (Document d : docs) {
             if (held.contains(d.id())) {
                 throw new InvalidInputException("document '" + d.id() + "' is already in " + save
@@ -60,25 +50,11 @@ final class AddCommand implements Callable<Integer> {
                         + "'memorag remove " + save + " " + d.id() + "'");
             }
         }
-        Interruption.report(save + " keeps its previous documents (nothing was added)");
-        ProgressBar progress = options.progressBar();
-        try (MemoRAG rag = options.builder(progress).load(save)) {
+        SaveEdit.apply(save, options, json, "added", "to", rag -> {
             rag.add(docs);
             Interruption.report(save + " was saved completely");
-            progress.finish();
-            List<String> added = docs.stream().map(Document::id).toList();
-            if (json) {
-                ObjectNode n = PipelineOutput.object();
-                n.put("save", save.toString());
-                added.forEach(n.putArray("added")::add);
-                rag.documentIds().forEach(n.putArray("documents")::add);
-                n.put("chunks", rag.chunks().size());
-                PipelineOutput.print(System.out, n);
-            } else {
-                System.out.printf(Locale.ROOT, "added %s to %s: it now holds %d document(s), %,d chunks%n",
-                        String.join(", ", added), save, rag.documentIds().size(), rag.chunks().size());
-            }
-        }
+            return docs.stream().map(Document::id).toList();
+        });
         return 0;
     }
 }

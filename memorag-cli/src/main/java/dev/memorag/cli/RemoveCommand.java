@@ -1,15 +1,10 @@
 package dev.memorag.cli;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.memorag.MemoRAG;
 import dev.memorag.error.InvalidInputException;
-import dev.memorag.pipeline.PipelineDescriptor;
-import dev.memorag.pipeline.PipelineStore;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -39,8 +34,7 @@ final class RemoveCommand implements Callable<Integer> {
     public Integer call() {
         List<String> remove = List.copyOf(new LinkedHashSet<>(ids));
         // Cheap checks first: the descriptor names the held documents, no model needs loading for that.
-        List<String> held = PipelineStore.readDescriptor(save).documents().stream()
-                .map(PipelineDescriptor.DocumentInfo::id).toList();
+        List<String> held = SaveEdit.heldIds(save);
         for (String id : remove) {
             if (!held.contains(id)) {
                 throw new InvalidInputException("no document '" + id + "' in " + save + "; it holds: "
@@ -51,9 +45,7 @@ final class RemoveCommand implements Callable<Integer> {
             throw new InvalidInputException("cannot remove every document of " + save + " (a save cannot be empty): "
                     + "memorise new text into it with 'memorag memorize FILE... --save " + save + " --replace'");
         }
-        Interruption.report(save + " keeps its previous documents (nothing was removed)");
-        ProgressBar progress = options.progressBar();
-        try (MemoRAG rag = options.builder(progress).load(save)) {
+        SaveEdit.apply(save, options, json, "removed", "from", rag -> {
             List<String> removed = new ArrayList<>();
             for (String id : remove) {
                 rag.remove(id);
@@ -61,19 +53,8 @@ final class RemoveCommand implements Callable<Integer> {
                 Interruption.report(save + " was saved without " + String.join(", ", removed)
                         + (removed.size() < remove.size() ? "; the other documents were not removed" : ""));
             }
-            progress.finish();
-            if (json) {
-                ObjectNode n = PipelineOutput.object();
-                n.put("save", save.toString());
-                removed.forEach(n.putArray("removed")::add);
-                rag.documentIds().forEach(n.putArray("documents")::add);
-                n.put("chunks", rag.chunks().size());
-                PipelineOutput.print(System.out, n);
-            } else {
-                System.out.printf(Locale.ROOT, "removed %s from %s: it now holds %d document(s), %,d chunks%n",
-                        String.join(", ", removed), save, rag.documentIds().size(), rag.chunks().size());
-            }
-        }
+            return removed;
+        });
         return 0;
     }
 }

@@ -81,7 +81,7 @@ class CliJsonErrorsTest {
 
     @Test
     void aBrokenManifestNamesFileLineAndColumn() throws IOException {
-        Path save = CliCapture.copyGolden("v2-rag-dense", tmp.resolve("book.memory"));
+        Path save = GoldenSaves.copy("v2-rag-dense", tmp.resolve("book.memory"));
         Path manifest = save.resolve("manifest.json");
         String text = Files.readString(manifest);
         Files.writeString(manifest, text.replaceFirst("\"format_version\" : 2,", "\"format_version\" : 2,,"));

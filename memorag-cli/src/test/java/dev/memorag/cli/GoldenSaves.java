@@ -15,12 +15,15 @@ import dev.memorag.memory.lm.RandomCheckpoint;
 import dev.memorag.memory.state.StorageType;
 import dev.memorag.pipeline.QueryOptions;
 import dev.memorag.pipeline.Recollection;
+import dev.memorag.testing.TestData;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * The golden save directories in {@code src-test-data/saves}: how they were made, and how a test rebuilds their
@@ -94,5 +97,23 @@ final class GoldenSaves {
             rag.memorize(List.of(new Document("alice", text())), dir.resolve("save"));
             JSON.writeValue(dir.resolve("expected.json").toFile(), observe(rag));
         }
+    }
+
+    /** A copy of golden {@code name}'s save directory at {@code target}, for tests that change it (never in place). */
+    static Path copy(String name, Path target) {
+        Path from = TestData.path("saves/" + name + "/save");
+        try (Stream<Path> s = Files.walk(from)) {
+            for (Path p : s.toList()) {
+                Path to = target.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(p, to);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return target;
     }
 }

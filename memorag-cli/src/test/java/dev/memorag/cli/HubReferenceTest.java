@@ -33,14 +33,14 @@ class HubReferenceTest {
     @TempDir
     static Path hfHome;
 
-    private static String previousHfHome;
-    private static String previousOffline;
+    private static TemporaryHfHome properties;
 
     @TempDir
     Path tmp;
 
     @BeforeAll
     static void layOutCache() throws IOException {
+        properties = new TemporaryHfHome(hfHome);
         Path chat = snapshot("tiny-org/chat", "main");
         RandomCheckpoint.write(chat, ModelFamily.QWEN2, RandomCheckpoint.Shape.TINY, 11);
         Files.writeString(Files.createDirectories(hfHome.resolve("hub/models--tiny-org--chat/refs"))
@@ -55,25 +55,11 @@ class HubReferenceTest {
                 ModelResources.extract("bge-small-en-v1.5-q.onnx", artifact));
         Files.createSymbolicLink(embedder.resolve("tokenizer.json"),
                 ModelResources.extract("bge-small-en-v1.5-q-tokenizer.json", artifact));
-        previousHfHome = System.getProperty("HF_HOME");
-        previousOffline = System.getProperty("HF_HUB_OFFLINE");
-        System.setProperty("HF_HOME", hfHome.toString());
-        // Not offline, so the uncached id fails for the reason under test: downloading was not allowed.
-        System.setProperty("HF_HUB_OFFLINE", "0");
     }
 
     @AfterAll
     static void restore() {
-        restore("HF_HOME", previousHfHome);
-        restore("HF_HUB_OFFLINE", previousOffline);
-    }
-
-    private static void restore(String name, String previous) {
-        if (previous == null) {
-            System.clearProperty(name);
-        } else {
-            System.setProperty(name, previous);
-        }
+        properties.close();
     }
 
     private static Path snapshot(String repo, String ref) throws IOException {

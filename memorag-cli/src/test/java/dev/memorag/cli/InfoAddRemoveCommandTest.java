@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.memorag.testing.TestData;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,8 +29,8 @@ class InfoAddRemoveCommandTest {
 
     @Test
     void infoDescribesDocumentsComponentsFilesAndFormat() throws IOException {
-        Path save = CliCapture.copyGolden("v2-beacon-hybrid", tmp.resolve("alice.memory"));
-        CliRun r = CliCapture.run("info", save.toString());
+        Path save = GoldenSaves.copy("v2-beacon-hybrid", tmp.resolve("alice.memory"));
+        CliRun r = CliRun.withStdout("info", save.toString());
         assertEquals(0, r.code(), r.err());
         String abs = save.toAbsolutePath().normalize().toString();
         assertEquals(String.join(System.lineSeparator(),
@@ -54,7 +55,7 @@ class InfoAddRemoveCommandTest {
                 "  manifest.json                         1,251",
                 "checksums:   sizes checked; --verify also checks every sha256", ""), r.out());
 
-        r = CliCapture.run("info", save.toString(), "--json", "--verify");
+        r = CliRun.withStdout("info", save.toString(), "--json", "--verify");
         assertEquals(0, r.code(), r.err());
         JsonNode n = JSON.readTree(r.out());
         assertEquals(abs, n.get("save").asText());
@@ -76,32 +77,32 @@ class InfoAddRemoveCommandTest {
 
     @Test
     void addAndRemoveRewriteTheSaveAndLeaveNothingBesideIt() throws IOException {
-        Path save = CliCapture.copyGolden("v2-rag-dense", tmp.resolve("book.memory"));
+        Path save = GoldenSaves.copy("v2-rag-dense", tmp.resolve("book.memory"));
         Path poem = Files.writeString(tmp.resolve("poem.txt"), POEM);
 
-        CliRun r = CliCapture.run("add", save.toString(), poem.toString(), "--id", "jabberwocky", "--quiet");
+        CliRun r = CliRun.withStdout("add", save.toString(), poem.toString(), "--id", "jabberwocky", "--quiet");
         assertEquals(0, r.code(), r.err());
         assertEquals("", r.err(), "--quiet shows no progress");
         assertTrue(r.out().startsWith("added jabberwocky to " + save + ": it now holds 2 document(s), "), r.out());
-        assertEquals(List.of("book.memory", "poem.txt"), CliCapture.listing(tmp), "no .lock or .tmp left");
+        assertEquals(List.of("book.memory", "poem.txt"), DirectoryContents.listing(tmp), "no .lock or .tmp left");
 
-        r = CliCapture.run("info", save.toString(), "--json");
+        r = CliRun.withStdout("info", save.toString(), "--json");
         JsonNode docs = JSON.readTree(r.out()).get("documents");
         assertEquals(2, docs.size());
         assertEquals("jabberwocky", docs.get(1).get("id").asText());
         assertEquals(POEM.length(), docs.get(1).get("characters").asInt());
 
-        r = CliCapture.run("recall", save.toString(), "Through which wood did the Jabberwock come whiffling?",
+        r = CliRun.withStdout("recall", save.toString(), "Through which wood did the Jabberwock come whiffling?",
                 "--hits", "1", "--json", "--quiet");
         assertEquals(0, r.code(), r.err());
         assertEquals("jabberwocky", JSON.readTree(r.out()).get("evidence").get(0).get("document_id").asText());
 
-        r = CliCapture.run("remove", save.toString(), "jabberwocky", "--quiet");
+        r = CliRun.withStdout("remove", save.toString(), "jabberwocky", "--quiet");
         assertEquals(0, r.code(), r.err());
         assertEquals("removed jabberwocky from " + save + ": it now holds 1 document(s), 8 chunks", r.out().strip());
-        assertEquals(List.of("book.memory", "poem.txt"), CliCapture.listing(tmp));
-        Map<String, String> after = CliCapture.snapshot(save);
-        Map<String, String> golden = CliCapture.snapshot(dev.memorag.testing.TestData.path("saves/v2-rag-dense/save"));
+        assertEquals(List.of("book.memory", "poem.txt"), DirectoryContents.listing(tmp));
+        Map<String, String> after = DirectoryContents.snapshot(save);
+        Map<String, String> golden = DirectoryContents.snapshot(TestData.path("saves/v2-rag-dense/save"));
         after.remove("manifest.json"); // its created_at differs
         golden.remove("manifest.json");
         assertEquals(golden.keySet(), after.keySet());
@@ -110,8 +111,8 @@ class InfoAddRemoveCommandTest {
 
     @Test
     void addAndRemoveRefuseBadRequestsBeforeLoadingAnything() throws IOException {
-        Path save = CliCapture.copyGolden("v2-rag-dense", tmp.resolve("book.memory"));
-        Map<String, String> before = CliCapture.snapshot(save);
+        Path save = GoldenSaves.copy("v2-rag-dense", tmp.resolve("book.memory"));
+        Map<String, String> before = DirectoryContents.snapshot(save);
         Path poem = Files.writeString(tmp.resolve("alice"), POEM);
         Path other = Files.writeString(tmp.resolve("other.txt"), POEM);
 
@@ -138,6 +139,6 @@ class InfoAddRemoveCommandTest {
         assertEquals(1, r.code());
         assertEquals("invalid_input", JSON.readTree(r.out()).get("error").get("type").asText());
 
-        assertEquals(before, CliCapture.snapshot(save));
+        assertEquals(before, DirectoryContents.snapshot(save));
     }
 }

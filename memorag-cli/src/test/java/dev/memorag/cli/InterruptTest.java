@@ -69,8 +69,8 @@ class InterruptTest {
         Path small = Files.writeString(tmp.resolve("small.txt"), "Alice was beginning to get very tired of sitting "
                 + "by her sister on the bank, and of having nothing to do.");
         Path save = tmp.resolve("book.memory");
-        assertEquals(0, CliCapture.run("memorize", small.toString(), "--save", save.toString(), "-q").code());
-        Map<String, String> before = CliCapture.snapshot(save);
+        assertEquals(0, CliRun.withStdout("memorize", small.toString(), "--save", save.toString(), "-q").code());
+        Map<String, String> before = DirectoryContents.snapshot(save);
         Path book = Files.writeString(tmp.resolve("book.txt"), DemoCommand.readBook());
 
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
@@ -110,11 +110,11 @@ class InterruptTest {
             assertEquals("interrupted; " + save + " keeps its previous save unchanged", err.get(err.size() - 1),
                     String.join("\n", err));
         }
-        assertEquals(before, CliCapture.snapshot(save), "the save is untouched");
+        assertEquals(before, DirectoryContents.snapshot(save), "the save is untouched");
 
         // The next write removes what the interrupted one left (its temporary sibling, its lock file).
-        CliRun again = CliCapture.run("memorize", small.toString(), "--save", save.toString(), "--replace", "-q");
+        CliRun again = CliRun.withStdout("memorize", small.toString(), "--save", save.toString(), "--replace", "-q");
         assertEquals(0, again.code(), again.err());
-        assertEquals(List.of("book.memory", "book.txt", "small.txt"), CliCapture.listing(tmp));
+        assertEquals(List.of("book.memory", "book.txt", "small.txt"), DirectoryContents.listing(tmp));
     }
 }

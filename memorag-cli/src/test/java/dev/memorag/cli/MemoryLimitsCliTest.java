@@ -46,10 +46,10 @@ class MemoryLimitsCliTest {
     void theMemoryAsGeneratorGetsTheEvidenceThatFitsItsPositions() throws IOException {
         Path text = Files.writeString(dir.resolve("chapter.txt"), book.substring(0, 2_400), StandardCharsets.UTF_8);
         Path save = dir.resolve("chapter.memory");
-        CliRun m = CapturedCli.of("memorize", text.toString(), "--save", save.toString(), "--quiet", "--memory-model",
-                beacon.toString(), "--chunk-tokens", "64");
+        CliRun m = CliRun.withStdout("memorize", text.toString(), "--save", save.toString(), "--quiet",
+                "--memory-model", beacon.toString(), "--chunk-tokens", "64");
         assertEquals(0, m.code(), m.err());
-        CliRun r = CapturedCli.of("ask", save.toString(), "What did the White Rabbit take out of its pocket?",
+        CliRun r = CliRun.withStdout("ask", save.toString(), "What did the White Rabbit take out of its pocket?",
                 "--quiet", "--json", "--max-tokens", "4", "--clue-tokens", "4");
         assertEquals(0, r.code(), r.err());
         JsonNode n = new ObjectMapper().readTree(r.out());
@@ -64,7 +64,7 @@ class MemoryLimitsCliTest {
     void aTextTooLongForTheMemoryFailsBeforeEmbeddingAndTheNamedRatioFits() throws IOException {
         Path text = Files.writeString(dir.resolve("long.txt"), book.substring(0, 5_000), StandardCharsets.UTF_8);
         Path save = dir.resolve("long.memory");
-        CliRun r = CapturedCli.of("memorize", text.toString(), "--save", save.toString(), "--memory-model",
+        CliRun r = CliRun.withStdout("memorize", text.toString(), "--save", save.toString(), "--memory-model",
                 beacon.toString());
         assertEquals(1, r.code(), r.out());
         String error = r.err().strip();
@@ -78,7 +78,7 @@ class MemoryLimitsCliTest {
         assertFalse(r.err().contains("embed:") || r.err().contains("chunk:"), "failed before any work: " + r.err());
         assertFalse(Files.exists(save));
 
-        CliRun fits = CapturedCli.of("memorize", text.toString(), "--save", save.toString(), "--quiet",
+        CliRun fits = CliRun.withStdout("memorize", text.toString(), "--save", save.toString(), "--quiet",
                 "--memory-model", beacon.toString(), "--beacon-ratio", "8");
         assertEquals(0, fits.code(), fits.err());
     }

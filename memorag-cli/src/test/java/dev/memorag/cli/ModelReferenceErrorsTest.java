@@ -21,32 +21,19 @@ class ModelReferenceErrorsTest {
     @TempDir
     Path tmp;
 
-    private String previousHfHome;
-    private String previousOffline;
+    private TemporaryHfHome hfHome;
     private Path book;
 
     @BeforeEach
     void emptyCache() throws IOException {
-        previousHfHome = System.getProperty("HF_HOME");
-        previousOffline = System.getProperty("HF_HUB_OFFLINE");
-        System.setProperty("HF_HOME", Files.createDirectories(tmp.resolve("hf")).toString());
-        System.setProperty("HF_HUB_OFFLINE", "0");
+        hfHome = new TemporaryHfHome(Files.createDirectories(tmp.resolve("hf")));
         book = Files.writeString(tmp.resolve("book.txt"), "Alice followed the White Rabbit down the hole.",
                 StandardCharsets.UTF_8);
     }
 
     @AfterEach
     void restore() {
-        restore("HF_HOME", previousHfHome);
-        restore("HF_HUB_OFFLINE", previousOffline);
-    }
-
-    private static void restore(String name, String previous) {
-        if (previous == null) {
-            System.clearProperty(name);
-        } else {
-            System.setProperty(name, previous);
-        }
+        hfHome.close();
     }
 
     private CliRun memorize(String option, String reference) {

@@ -50,7 +50,7 @@ class NoGeneratorCliTest {
         RandomCheckpoint.write(chat, ModelFamily.QWEN2, RandomCheckpoint.Shape.TINY, 11);
         Path book = Files.writeString(dir.resolve("book.txt"), TEXT, StandardCharsets.UTF_8);
         save = dir.resolve("book.memory");
-        memorized = CapturedCli.of("memorize", book.toString(), "--save", save.toString(), "--quiet");
+        memorized = CliRun.withStdout("memorize", book.toString(), "--save", save.toString(), "--quiet");
     }
 
     private static void assertCliNamesOnly(CliRun r) {
@@ -73,7 +73,7 @@ class NoGeneratorCliTest {
 
     @Test
     void askPrintsTheEvidenceAndHowToGetAnAnswer() {
-        CliRun r = CapturedCli.of("ask", save.toString(), QUESTION, "--quiet");
+        CliRun r = CliRun.withStdout("ask", save.toString(), QUESTION, "--quiet");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().startsWith("evidence for \"" + QUESTION + "\": 1 passage(s) (no memory model: the question "
                 + "alone retrieved them)\n--- [1] book.txt#0, characters 0-" + TEXT.length()), r.out());
@@ -85,7 +85,7 @@ class NoGeneratorCliTest {
 
     @Test
     void askJsonHasTheEvidenceANullAnswerAndTheAdvice() throws IOException {
-        CliRun r = CapturedCli.of("ask", save.toString(), QUESTION, "--quiet", "--json");
+        CliRun r = CliRun.withStdout("ask", save.toString(), QUESTION, "--quiet", "--json");
         assertEquals(0, r.code(), r.err());
         JsonNode n = new ObjectMapper().readTree(r.out());
         assertTrue(n.get("answer").isNull(), r.out());
@@ -96,7 +96,7 @@ class NoGeneratorCliTest {
 
     @Test
     void summarizePrintsWhatTheSaveHoldsAndHowToGetASummary() {
-        CliRun r = CapturedCli.of("summarize", save.toString(), "--quiet");
+        CliRun r = CliRun.withStdout("summarize", save.toString(), "--quiet");
         assertEquals(0, r.code(), r.err());
         assertEquals(save + " holds 1 document(s) in 1 chunks: book.txt", r.out().strip());
         assertEquals("no generator, so no summary; to get one, " + ADVICE, r.err().strip());
@@ -106,7 +106,7 @@ class NoGeneratorCliTest {
     @Test
     void aMemoryTaskOnASaveWithoutAMemoryModelSaysHowToGetOne() {
         for (String task : List.of("memorag", "qa")) {
-            CliRun r = CapturedCli.of("ask", save.toString(), QUESTION, "--quiet", "--task", task);
+            CliRun r = CliRun.withStdout("ask", save.toString(), QUESTION, "--quiet", "--task", task);
             assertEquals(1, r.code(), r.out());
             assertEquals("error: --task " + task + " needs a memory model, and " + save + " was memorised without "
                     + "one: memorise it again with --memory-model REF (memorag memorize FILE... --save " + save
@@ -117,11 +117,11 @@ class NoGeneratorCliTest {
 
     @Test
     void aLocalGeneratorAnswersAndSummarisesTheSameSave() {
-        CliRun r = CapturedCli.of("ask", save.toString(), QUESTION, "--quiet", "--generator", chat.toString(),
+        CliRun r = CliRun.withStdout("ask", save.toString(), QUESTION, "--quiet", "--generator", chat.toString(),
                 "--max-tokens", "4", "--no-stream");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("evidence: 1 passage(s)"), r.out());
-        r = CapturedCli.of("summarize", save.toString(), "--quiet", "--generator", chat.toString(), "--max-tokens",
+        r = CliRun.withStdout("summarize", save.toString(), "--quiet", "--generator", chat.toString(), "--max-tokens",
                 "4", "--json");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("\"task\" : \"SUMMARIZE\"") && r.out().contains("no memory model, so no key "
@@ -130,10 +130,10 @@ class NoGeneratorCliTest {
 
     @Test
     void queryFlagsOutOfRangeAreNamedAsOptions() {
-        CliRun r = CapturedCli.of("ask", save.toString(), QUESTION, "--hits", "-1");
+        CliRun r = CliRun.withStdout("ask", save.toString(), QUESTION, "--hits", "-1");
         assertEquals(1, r.code());
         assertEquals("error: --hits must be >= 0 (0: the default of 3), was -1", r.err().strip());
-        r = CapturedCli.of("summarize", save.toString(), "--max-tokens", "0");
+        r = CliRun.withStdout("summarize", save.toString(), "--max-tokens", "0");
         assertEquals(1, r.code());
         assertEquals("error: --max-tokens must be > 0, was 0", r.err().strip());
     }

@@ -1,6 +1,5 @@
 package dev.memorag.cli;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -23,8 +22,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -69,16 +66,6 @@ class PipelineEndToEndTest {
         return QueryOptions.builder().clueTokens(8).answerTokens(8).keyPointTokens(8).build();
     }
 
-    private static Map<String, byte[]> snapshot(Path dir) throws IOException {
-        Map<String, byte[]> files = new TreeMap<>();
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.filter(Files::isRegularFile).toList()) {
-                files.put(dir.relativize(p).toString(), Files.readAllBytes(p));
-            }
-        }
-        return files;
-    }
-
     @Test
     void memorizeSaveLoadQueryGivesIdenticalAnswersAndEvidence() throws IOException {
         Path save = tmp.resolve("alice.memory");
@@ -99,14 +86,12 @@ class PipelineEndToEndTest {
                         "evidence offsets point into the memorised text");
             }
             // Queries never change the memory.
-            Map<String, byte[]> files = snapshot(save);
+            Map<String, String> files = DirectoryContents.snapshot(save);
             recallBefore = rag.recall(QUESTION, options());
             assertEquals(before.clues(), recallBefore.clues(), "the same clues as before another query");
             rag.query("", TaskType.SUMMARIZE, options());
             assertEquals(statsBefore, rag.memoryStats());
-            Map<String, byte[]> after = snapshot(save);
-            assertEquals(files.keySet(), after.keySet());
-            files.forEach((k, v) -> assertArrayEquals(v, after.get(k), k));
+            assertEquals(files, DirectoryContents.snapshot(save), "querying writes nothing");
         }
         try (MemoRAG rag = MemoRAG.load(save, builder())) {
             assertEquals(statsBefore, rag.memoryStats());
@@ -173,20 +158,9 @@ class PipelineEndToEndTest {
     }
 
     private static String runCli(String... args) {
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-        java.io.PrintStream old = System.out;
-        java.io.StringWriter err = new java.io.StringWriter();
-        int code;
-        try (java.io.PrintStream out = new java.io.PrintStream(bytes, true, StandardCharsets.UTF_8)) {
-            System.setOut(out);
-            picocli.CommandLine cl = MemoragCli.commandLine();
-            cl.setErr(new java.io.PrintWriter(err));
-            code = cl.execute(args);
-        } finally {
-            System.setOut(old);
-        }
-        assertEquals(0, code, String.join(" ", args) + " failed: " + err);
-        return bytes.toString(StandardCharsets.UTF_8);
+        CliRun r = CliRun.withStdout(args);
+        assertEquals(0, r.code(), String.join(" ", args) + " failed: " + r.err());
+        return r.out();
     }
 
     @Test

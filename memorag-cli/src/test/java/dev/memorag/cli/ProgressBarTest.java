@@ -14,10 +14,14 @@ class ProgressBarTest {
     private final StringWriter sink = new StringWriter();
     private final AtomicLong clock = new AtomicLong();
 
+    /** A bar printing into {@link #sink} that reads the time from {@link #clock}. */
+    private ProgressBar bar(ProgressBar.Style style, ProgressBar.Unit unit) {
+        return new ProgressBar(new PrintWriter(sink), style, unit, clock::get);
+    }
+
     @Test
     void plainModePrintsSparseLines() {
-        ProgressBar bar = new ProgressBar(new PrintWriter(sink), ProgressBar.Style.LINES, ProgressBar.Unit.BYTES,
-                clock::get);
+        ProgressBar bar = bar(ProgressBar.Style.LINES, ProgressBar.Unit.BYTES);
         long total = 4L << 20;
         for (long done = 0; done <= total; done += 64 << 10) {
             bar.onProgress("download model.safetensors", done, total);
@@ -37,8 +41,7 @@ class ProgressBarTest {
 
     @Test
     void plainModeWithUnknownTotalPrintsAtMostEveryTenSeconds() {
-        ProgressBar bar = new ProgressBar(new PrintWriter(sink), ProgressBar.Style.LINES, ProgressBar.Unit.COUNT,
-                clock::get);
+        ProgressBar bar = bar(ProgressBar.Style.LINES, ProgressBar.Unit.COUNT);
         bar.onProgress("embed", 1, -1);
         clock.addAndGet(5_000_000_000L);
         bar.onProgress("embed", 2, -1);
@@ -50,8 +53,7 @@ class ProgressBarTest {
 
     @Test
     void interactiveModeRedrawsInPlaceAndThrottles() {
-        ProgressBar bar = new ProgressBar(new PrintWriter(sink), ProgressBar.Style.BAR, ProgressBar.Unit.COUNT,
-                clock::get);
+        ProgressBar bar = bar(ProgressBar.Style.BAR, ProgressBar.Unit.COUNT);
         bar.onProgress("memorize", 0, 8);
         bar.onProgress("memorize", 1, 8); // within 100 ms of the last draw: skipped
         clock.addAndGet(200_000_000L);
@@ -69,8 +71,7 @@ class ProgressBarTest {
 
     @Test
     void linesShowTheTimeLeftOnceAStageHasRunForASecond() {
-        ProgressBar bar = new ProgressBar(new PrintWriter(sink), ProgressBar.Style.LINES, ProgressBar.Unit.COUNT,
-                clock::get);
+        ProgressBar bar = bar(ProgressBar.Style.LINES, ProgressBar.Unit.COUNT);
         bar.onProgress("embed", 0, 400);
         clock.addAndGet(500_000_000L);
         bar.onProgress("embed", 100, 400); // 0.5 s in: too early to extrapolate
@@ -95,8 +96,7 @@ class ProgressBarTest {
 
     @Test
     void theBarShowsTheTimeLeftToo() {
-        ProgressBar bar = new ProgressBar(new PrintWriter(sink), ProgressBar.Style.BAR, ProgressBar.Unit.COUNT,
-                clock::get);
+        ProgressBar bar = bar(ProgressBar.Style.BAR, ProgressBar.Unit.COUNT);
         bar.onProgress("memorize", 0, 1000);
         clock.addAndGet(65_000_000_000L);
         bar.onProgress("memorize", 500, 1000);
@@ -117,8 +117,7 @@ class ProgressBarTest {
 
     @Test
     void offPrintsNothing() {
-        ProgressBar bar = new ProgressBar(new PrintWriter(sink), ProgressBar.Style.OFF, ProgressBar.Unit.COUNT,
-                clock::get);
+        ProgressBar bar = bar(ProgressBar.Style.OFF, ProgressBar.Unit.COUNT);
         bar.onProgress("embed", 0, 4);
         clock.addAndGet(20_000_000_000L);
         bar.onProgress("embed", 2, 4);
