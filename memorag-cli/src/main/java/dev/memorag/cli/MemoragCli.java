@@ -1,6 +1,8 @@
 package dev.memorag.cli;
 
 import java.util.ServiceLoader;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -26,6 +28,14 @@ import picocli.CommandLine.Command;
             SummarizeCommand.class,
         })
 public final class MemoragCli implements Runnable {
+    /**
+     * Lucene 9 uses the Vector API only on JDK 20-22 and, on every other JDK, warns through java.util.logging on each
+     * run that {@code --add-modules jdk.incubator.vector} (which {@code ./memorag} passes for the int8 kernel) goes
+     * unused. Nothing a user can act on, so the CLI silences that one logger; held here because JUL keeps loggers
+     * only weakly.
+     */
+    private static final Logger LUCENE_VECTORIZATION = Logger.getLogger(
+            "org.apache.lucene.internal.vectorization.VectorizationProvider");
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -49,6 +59,7 @@ public final class MemoragCli implements Runnable {
     }
 
     public static void main(String[] args) {
+        LUCENE_VECTORIZATION.setLevel(Level.SEVERE);
         CommandLine cl = commandLine();
         Runtime.getRuntime().addShutdownHook(Interruption.hook(System.err));
         Interruption.start();

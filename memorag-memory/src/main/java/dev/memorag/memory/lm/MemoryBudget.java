@@ -36,6 +36,8 @@ public record MemoryBudget(long nativeBytes, long heapBytes, long weightBytes, l
      * 8-billion-weight model with 9.6 GB of heap for its 9.1 GB of int8 weights ran out of heap while loading).
      */
     static final double HEAP_OVERHEAD = 1.05;
+    /** The smallest share of -Xmx that {@code Runtime.maxMemory()} reports (serial/parallel GC omit a survivor). */
+    static final double MAX_MEMORY_SHARE = 0.96;
     /** Int8 weights cost one byte each plus an fp16 scale per block of 32 (GGUF Q8_0's 34 bytes per 32 weights). */
     static final double INT8_BYTES_PER_WEIGHT = 1.0 + 2.0 / 32;
 
@@ -177,9 +179,18 @@ public record MemoryBudget(long nativeBytes, long heapBytes, long weightBytes, l
     }
 
     private String heapAdvice(Available a) {
+        String xmx = xmx(adviseMaxHeap(a));
+        return "run java with -Xmx" + xmx + " (for ./memorag: JAVA_OPTS=-Xmx" + xmx + ").";
+    }
+
+    /**
+     * The -Xmx, in bytes, under which this check passes with any collector: the serial and parallel collectors
+     * leave one survivor space out of {@code maxMemory()} (up to a thirtieth of the heap with default sizing), so
+     * -Xmx exactly the need would be refused by the very check that advised it.
+     */
+    long adviseMaxHeap(Available a) {
         long used = a.heapMax() - a.heapAvailable();
-        return "run java with -Xmx" + xmx(heapNeeded() + used) + " (for ./memorag: JAVA_OPTS=-Xmx"
-                + xmx(heapNeeded() + used) + ").";
+        return (long) Math.ceil((heapNeeded() + used) / MAX_MEMORY_SHARE);
     }
 
     /** Java heap the int8 weights need, with G1's region overhead and the application's headroom. */

@@ -65,6 +65,20 @@ class MemoryBudgetTest {
     }
 
     @Test
+    void theAdvisedHeapPassesTheCheckUnderEveryCollector() {
+        MemoryBudget int8 = MemoryBudget.estimate(shape(RandomCheckpoint.Shape.QWEN2_7B), INT8, 0, 4096, 1024);
+        long used = 100L << 20;
+        MemoryBudget.Available small = new MemoryBudget.Available(22 * GB, (2L << 30) - used, 2L << 30);
+        String advice = assertThrows(ModelException.class, () -> int8.check("q7b", INT8, small, List.of()))
+                .getMessage().replaceAll("(?s).*-Xmx(\\d+)g.*", "$1");
+        long xmx = Long.parseLong(advice) << 30;
+        // G1 reports the whole -Xmx as maxMemory; the serial collector (default young generation) a survivor less
+        for (long max : new long[] {xmx, xmx - xmx / 30}) {
+            int8.check("q7b", INT8, new MemoryBudget.Available(22 * GB, max - used, max), List.of());
+        }
+    }
+
+    @Test
     void modelsThatFitPass() {
         ModelConfig c = shape(RandomCheckpoint.Shape.QWEN2_0_5B);
         MemoryBudget fp32 = MemoryBudget.estimate(c, FP32, 0, 8192, 512);
