@@ -85,7 +85,7 @@ final class AskCommand implements Callable<Integer> {
         QueryOptions query = flags.queryOptions();
         ProgressBar progress = options.progressBar();
         try (MemoRAG rag = options.builder(progress).load(dir);
-                Generator fallback = options.attachEnvironmentGenerator(rag)) {
+                Generator fallback = PipelineOptions.attachEnvironmentGenerator(rag)) {
             progress.finish();
             boolean memory = rag.memoryStats() != null;
             Task task = requested != null ? requested : memory ? Task.memorag : Task.rag;
@@ -230,10 +230,7 @@ final class AskCommand implements Callable<Integer> {
          * here, in their command-line names, before models load.
          */
         QueryOptions queryOptions(Order defaultOrder) {
-            if (hits < 0) {
-                throw new InvalidInputException("--hits must be >= 0 (0: the default of " + MemoRAG.DEFAULT_HITS
-                        + "), was " + hits);
-            }
+            PipelineOptions.requireHits(hits);
             if (maxTokens <= 0) {
                 throw new InvalidInputException("--max-tokens must be > 0, was " + maxTokens);
             }

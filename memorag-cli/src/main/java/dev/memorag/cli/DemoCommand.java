@@ -169,7 +169,7 @@ final class DemoCommand implements Callable<Integer> {
 
         long t1 = System.nanoTime();
         try (MemoRAG rag = options.builder(progress).load(dir);
-                Generator fallback = options.attachEnvironmentGenerator(rag)) {
+                Generator fallback = PipelineOptions.attachEnvironmentGenerator(rag)) {
             double loadSeconds = (System.nanoTime() - t1) / 1e9;
             progress.finish();
             say("Reloaded in %.2f s (%.0fx faster than memorising).", loadSeconds, memorizeSeconds / loadSeconds);

@@ -107,8 +107,9 @@ final class InfoCommand implements Callable<Integer> {
         for (FileEntry f : m.files()) {
             files.addObject().put("path", f.path()).put("size", f.size());
         }
-        files.addObject().put("path", SaveFormat.MANIFEST).put("size", manifestSize(sd));
-        n.put("total_bytes", m.totalSize() + manifestSize(sd));
+        long manifestSize = manifestSize(sd);
+        files.addObject().put("path", SaveFormat.MANIFEST).put("size", manifestSize);
+        n.put("total_bytes", m.totalSize() + manifestSize);
         n.put("checksums_verified", verify);
         return n;
     }

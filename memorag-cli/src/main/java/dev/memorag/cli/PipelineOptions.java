@@ -1,6 +1,7 @@
 package dev.memorag.cli;
 
 import dev.memorag.MemoRAG;
+import dev.memorag.error.InvalidInputException;
 import dev.memorag.MemoRAGBuilder;
 import dev.memorag.api.ChunkIndexKind;
 import dev.memorag.api.Generator;
@@ -123,6 +124,15 @@ public final class PipelineOptions {
     }
 
     /** Whether the environment configures a remote generator (OpenAI, Azure OpenAI, DeepSeek variables). */
+    /** Checks {@code --hits} by its command-line name, before any model loads. */
+    static int requireHits(int hits) {
+        if (hits < 0) {
+            throw new InvalidInputException("--hits must be >= 0 (0: the default of " + MemoRAG.DEFAULT_HITS
+                    + "), was " + hits);
+        }
+        return hits;
+    }
+
     static boolean environmentHasGenerator(Map<String, String> env) {
         for (String k : new String[] {Generators.OPENAI_API_KEY, Generators.OPENAI_BASE_URL,
                 Generators.AZURE_OPENAI_API_KEY, Generators.DEEPSEEK_API_KEY}) {
@@ -139,7 +149,7 @@ public final class PipelineOptions {
      * generator), attaches the generator the OpenAI-style environment variables configure and returns it for the
      * caller to close after the pipeline; else null.
      */
-    Generator attachEnvironmentGenerator(MemoRAG rag) {
+    static Generator attachEnvironmentGenerator(MemoRAG rag) {
         if (rag.hasGenerator() || !environmentHasGenerator(System.getenv())) {
             return null;
         }

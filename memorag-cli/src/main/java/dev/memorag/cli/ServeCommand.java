@@ -4,7 +4,6 @@ import dev.memorag.error.InvalidInputException;
 import dev.memorag.MemoRAG;
 import dev.memorag.MemoRAGBuilder;
 import dev.memorag.api.Generator;
-import dev.memorag.generation.Generators;
 import dev.memorag.generation.server.ChatBackend;
 import dev.memorag.generation.server.ChatServer;
 import dev.memorag.generation.server.GeneratorBackend;
@@ -136,10 +135,7 @@ public final class ServeCommand implements Callable<Integer> {
             throw new InvalidInputException("memorag serve: --memory-model, --embedder and --hits configure the "
                     + "pipeline over a save directory; give --save DIR with them");
         }
-        if (hits < 0) {
-            throw new InvalidInputException("--hits must be >= 0 (0: the default of " + MemoRAG.DEFAULT_HITS
-                    + "), was " + hits);
-        }
+        PipelineOptions.requireHits(hits);
         Generator g = generator == null ? null : Providers.generator(generator, new ProviderOptions(generatorOptions));
         MemoRAG rag = null;
         try {
@@ -147,9 +143,9 @@ public final class ServeCommand implements Callable<Integer> {
             String description;
             if (save != null) {
                 rag = pipeline(g).load(save);
-                if (g == null && !rag.hasGenerator() && PipelineOptions.environmentHasGenerator(System.getenv())) {
-                    g = Generators.fromEnvironment();
-                    rag.attachGenerator(g);
+                Generator fromEnvironment = PipelineOptions.attachEnvironmentGenerator(rag);
+                if (fromEnvironment != null) {
+                    g = fromEnvironment;
                 }
                 if (!rag.hasGenerator()) {
                     throw new InvalidInputException("memorag serve: nothing can answer over " + save + ": it was "
