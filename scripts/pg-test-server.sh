@@ -94,13 +94,15 @@ cmd_start() {
   as_server_user "$CACHE/pgserver/pginstall/bin/initdb" -D "$home/data" -U memorag --pwfile="$home/pwfile" \
     --auth=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$home/initdb.log" 2>&1 \
     || { log "initdb failed:"; cat "$home/initdb.log" >&2; exit 1; }
-  # Bench-friendly settings: the HNSW build wants its graph in maintenance_work_mem; no durability needed here.
+  # Bench-friendly settings: the HNSW build wants its graph in maintenance_work_mem; no durability against an OS crash
+  # is needed here (fsync and full-page writes off). Commits stay synchronous: the fault tests stop the server with
+  # `pg_ctl stop -m immediate` and expect every committed change back after the restart, as on a real server; with
+  # synchronous_commit off, a commit made just before the stop was sometimes lost ("relation ... does not exist").
   cat >>"$home/data/postgresql.conf" <<EOF
 shared_buffers = 512MB
 maintenance_work_mem = 4GB
 max_parallel_maintenance_workers = 1
 fsync = off
-synchronous_commit = off
 full_page_writes = off
 EOF
   echo "$home" >"$HOME_FILE"
